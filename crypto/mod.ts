@@ -1,0 +1,5 @@
+/**
+ * gquic cryptography: packet protection and TLS 1.3 for QUIC.
+ * @module
+ */
+export * from "./tls/alert.ts";
