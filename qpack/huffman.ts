@@ -5,7 +5,7 @@
  * @module
  */
 import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "./huffman_table.ts";
-import { OutBuf } from "./prefix_int.ts";
+import type { OutBuf } from "./prefix_int.ts";
 
 const EOS = 256;
 

@@ -5,7 +5,13 @@
  * @module
  */
 import { bytesToLatin1, huffmanDecode, huffmanEncode, huffmanEncodedLength } from "./huffman.ts";
-import { Cursor, INCOMPLETE, OutBuf, readPrefixInt, writePrefixInt } from "./prefix_int.ts";
+import {
+  type Cursor,
+  INCOMPLETE,
+  type OutBuf,
+  readPrefixInt,
+  writePrefixInt,
+} from "./prefix_int.ts";
 
 /**
  * Reads a string literal whose H bit is bit `prefixBits` of the first byte.

@@ -1,0 +1,445 @@
+/**
+ * The QPACK encoder (RFC 9204 §2.1): encodes field sections, writes encoder
+ * stream instructions, and tracks the decoder's acknowledgements so that it
+ * never blocks more streams than the peer allows (§2.1.2) and never evicts an
+ * entry an unacknowledged section still references (§2.1.1). Sans-IO.
+ *
+ * Strategy: static matches first; exact dynamic matches; otherwise insert a
+ * field when it is predicted to recur (it was seen recently, or its name's
+ * values usually repeat), then reference it, or, when a reference would block
+ * too many streams, insert it for later sections and send a literal now.
+ * Entries about to be evicted that are still in use are refreshed with
+ * Duplicate (§4.3.4). Literals use the cheapest name reference and Huffman
+ * only when shorter. Sensitive fields use never-indexed literals (§7.1.3).
+ * @module
+ */
+import { decoderStreamError } from "./errors.ts";
+import { EncoderTable, fieldKey } from "./encoder_table.ts";
+import { ENTRY_OVERHEAD } from "./dynamic_table.ts";
+import type { FieldLine } from "./field_line.ts";
+import {
+  Cursor,
+  INCOMPLETE,
+  OutBuf,
+  prefixIntLength,
+  readPrefixInt,
+  writePrefixInt,
+} from "./prefix_int.ts";
+import { encodeRequiredInsertCount, maxEntries } from "./required_insert_count.ts";
+import { STATIC_EXACT, STATIC_NAME } from "./static_table.ts";
+import { stringLength, writeString } from "./string_literal.ts";
+import { QpackErrorCode } from "./errors.ts";
+
+/**
+ * Encoder settings. `maxTableCapacity` and `maxBlockedStreams` are the
+ * peer's SETTINGS_QPACK_MAX_TABLE_CAPACITY and SETTINGS_QPACK_BLOCKED_STREAMS.
+ *
+ * @example
+ * ```ts
+ * import type { QpackEncoderOptions } from "@gquic/core/qpack";
+ * const o: QpackEncoderOptions = { maxTableCapacity: 4096, maxBlockedStreams: 100 };
+ * console.log(o.maxBlockedStreams);
+ * ```
+ */
+export interface QpackEncoderOptions {
+  /** Peer's SETTINGS_QPACK_MAX_TABLE_CAPACITY (RFC 9204 §3.2.3). */
+  maxTableCapacity: number;
+  /** Peer's SETTINGS_QPACK_BLOCKED_STREAMS (RFC 9204 §2.1.2). */
+  maxBlockedStreams: number;
+  /** Dynamic table capacity to use, at most `maxTableCapacity` (default: that maximum, capped at 64 KiB). */
+  tableCapacity?: number;
+  /**
+   * Names whose fields are always sent as never-indexed literals
+   * (RFC 9204 §7.1.3). Default: authorization, cookie, set-cookie.
+   */
+  sensitiveNames?: Iterable<string>;
+}
+
+const DEFAULT_SENSITIVE = ["authorization", "cookie", "set-cookie"];
+
+// Representation kinds of one field line within the section being built.
+const STATIC_INDEXED = 0,
+  DYNAMIC_INDEXED = 1,
+  STATIC_NAME_REF = 2,
+  DYNAMIC_NAME_REF = 3,
+  LITERAL_NAME = 4;
+
+interface Rep {
+  kind: number;
+  index: number; // static index or absolute dynamic index
+  name: string;
+  value: string;
+  neverIndex: boolean;
+}
+
+interface UnackedSection {
+  ric: number;
+  refs: number[];
+}
+
+// Tuning: entries that would use more than this share of the table are never
+// inserted; entries whose start lies in the oldest DRAIN share are refreshed
+// with Duplicate when used.
+const MAX_ENTRY_SHARE = 0.75;
+const DRAIN_SHARE = 0.2;
+const HISTORY_LIMIT = 2048;
+const NAME_STATS_LIMIT = 1024;
+
+/**
+ * A QPACK encoder.
+ *
+ * @example
+ * ```ts
+ * import { QpackDecoder, QpackEncoder } from "@gquic/core/qpack";
+ * const enc = new QpackEncoder({ maxTableCapacity: 4096, maxBlockedStreams: 16 });
+ * const dec = new QpackDecoder({ maxTableCapacity: 4096, maxBlockedStreams: 16 });
+ * const fields = [{ name: ":method", value: "GET" }, { name: "x-id", value: "42" }];
+ * const section = enc.encodeFieldSection(4, fields);
+ * dec.receiveEncoderStream(enc.readEncoderStream());
+ * console.log(dec.decodeFieldSection(4, section));
+ * enc.receiveDecoderStream(dec.readDecoderStream());
+ * ```
+ */
+export class QpackEncoder {
+  /** The encoder's dynamic table. */
+  readonly table: EncoderTable = new EncoderTable();
+  private readonly maxBlockedStreams: number;
+  private readonly maxEntries: number;
+  private readonly targetCapacity: number;
+  private readonly sensitive: Set<string>;
+  private readonly encoderStream = new OutBuf(256);
+  private readonly section = new OutBuf(256);
+  private readonly unacked = new Map<number, UnackedSection[]>();
+  private readonly history = new Map<string, number>();
+  private readonly nameStats = new Map<string, { seen: number; repeats: number }>();
+  private capacitySent = false;
+  private decoderPending = new Uint8Array(0);
+  // Per-section state.
+  private reps: Rep[] = [];
+  private refs: number[] = [];
+  private mayBlock = false;
+  private blocking = false;
+  private speculate = false;
+
+  /** @param options encoder settings */
+  constructor(options: QpackEncoderOptions) {
+    this.maxBlockedStreams = options.maxBlockedStreams;
+    this.maxEntries = maxEntries(options.maxTableCapacity);
+    const wanted = options.tableCapacity ?? Math.min(options.maxTableCapacity, 65536);
+    this.targetCapacity = Math.max(0, Math.min(wanted, options.maxTableCapacity));
+    this.sensitive = new Set(options.sensitiveNames ?? DEFAULT_SENSITIVE);
+  }
+
+  /** Number of streams whose unacknowledged sections could be blocked (RFC 9204 §2.1.2). */
+  get blockingStreams(): number {
+    let n = 0;
+    const krc = this.table.knownReceivedCount;
+    for (const list of this.unacked.values()) {
+      if (list.some((s) => s.ric > krc)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Encodes one field section for `streamId` (RFC 9204 §4.5) and returns it.
+   * Encoder-stream instructions it needs are queued for
+   * {@link readEncoderStream}; send those first (or at least concurrently).
+   */
+  encodeFieldSection(streamId: number, fields: readonly FieldLine[]): Uint8Array {
+    const t = this.table;
+    this.reps.length = 0;
+    this.refs = [];
+    const list = this.unacked.get(streamId);
+    const krc = t.knownReceivedCount;
+    const already = list !== undefined && list.some((s) => s.ric > krc);
+    this.blocking = false;
+    this.mayBlock = already || this.blockingStreams < this.maxBlockedStreams;
+    // Inserts that can't be referenced now only pay off if acknowledgements
+    // arrive; send them only while every earlier insert has been acknowledged.
+    this.speculate = krc === t.insertCount;
+    for (const f of fields) this.encodeField(f);
+    const out = this.writeSection();
+    if (this.refs.length > 0) {
+      let ric = 0;
+      for (const a of this.refs) if (a + 1 > ric) ric = a + 1;
+      const entry = { ric, refs: this.refs };
+      if (list) list.push(entry);
+      else this.unacked.set(streamId, [entry]);
+    }
+    return out;
+  }
+
+  private usable(a: number): boolean {
+    return a < this.table.knownReceivedCount || this.mayBlock || this.blocking;
+  }
+
+  private ref(a: number): void {
+    this.table.addRef(a, 1);
+    this.refs.push(a);
+    if (a >= this.table.knownReceivedCount) this.blocking = true;
+  }
+
+  private encodeField(f: FieldLine): void {
+    const { name, value } = f;
+    const t = this.table;
+    const neverIndex = f.neverIndex === true || this.sensitive.has(name);
+    const key = fieldKey(name, value);
+    if (!neverIndex) {
+      const s = STATIC_EXACT.get(key);
+      if (s !== undefined) {
+        this.reps.push({ kind: STATIC_INDEXED, index: s, name, value, neverIndex });
+        return;
+      }
+    }
+    const predicted = !neverIndex && this.observe(name, key);
+    if (!neverIndex && t.capacity + this.targetCapacity > 0) {
+      let a = t.findExact(key);
+      if (a >= 0 && this.usable(a)) {
+        if (this.draining(a)) {
+          // Refresh an entry that is about to be evicted (RFC 9204 §2.1.1.1).
+          if (this.mayBlock || this.blocking) {
+            if (this.mayInsert(t.sizeOf(a))) a = this.duplicate(a);
+          } else {
+            this.ref(a); // pin first so the Duplicate cannot evict it
+            if (this.speculate && this.mayInsert(t.sizeOf(a))) this.duplicate(a);
+            this.reps.push({ kind: DYNAMIC_INDEXED, index: a, name, value, neverIndex });
+            return;
+          }
+        }
+        this.ref(a);
+        this.reps.push({ kind: DYNAMIC_INDEXED, index: a, name, value, neverIndex });
+        return;
+      }
+      const size = name.length + value.length + ENTRY_OVERHEAD;
+      if (a < 0 && predicted && size <= this.targetCapacity * MAX_ENTRY_SHARE) {
+        const canRef = this.mayBlock || this.blocking;
+        if ((canRef || this.speculate) && this.mayInsert(size)) {
+          const n = this.insert(name, value);
+          if (canRef) {
+            this.ref(n);
+            this.reps.push({ kind: DYNAMIC_INDEXED, index: n, name, value, neverIndex });
+            return;
+          }
+        }
+      }
+    }
+    this.literal(name, value, neverIndex);
+  }
+
+  // Records the field in the history; returns whether it is predicted to recur.
+  private observe(name: string, key: string): boolean {
+    const seen = this.history.has(key);
+    if (seen) this.history.delete(key);
+    else if (this.history.size >= HISTORY_LIMIT) {
+      this.history.delete(this.history.keys().next().value!);
+    }
+    this.history.set(key, 1);
+    let st = this.nameStats.get(name);
+    if (st === undefined) {
+      if (this.nameStats.size >= NAME_STATS_LIMIT) this.nameStats.clear();
+      st = { seen: 0, repeats: 0 };
+      this.nameStats.set(name, st);
+    }
+    const prior = st.seen >= 2 && st.repeats * 2 >= st.seen;
+    st.seen++;
+    if (seen) st.repeats++;
+    return seen || prior;
+  }
+
+  private draining(a: number): boolean {
+    const t = this.table;
+    return t.bytesBefore(a) < t.capacity * DRAIN_SHARE &&
+      t.size + t.sizeOf(a) > t.capacity * (1 - DRAIN_SHARE);
+  }
+
+  private mayInsert(size: number): boolean {
+    const t = this.table;
+    if (t.capacity === 0 && this.targetCapacity > 0) {
+      // RFC 9204 §3.2.3: the table starts at 0; announce our capacity first.
+      writePrefixInt(this.encoderStream, 0x20, 5, this.targetCapacity);
+      t.setCapacity(this.targetCapacity);
+      this.capacitySent = true;
+    }
+    return t.canMakeRoom(size);
+  }
+
+  private duplicate(a: number): number {
+    const t = this.table;
+    // Duplicate (RFC 9204 §4.3.4), relative index from the insert point.
+    writePrefixInt(this.encoderStream, 0x00, 5, t.insertCount - 1 - a);
+    return t.insert(t.name(a), t.value(a));
+  }
+
+  private insert(name: string, value: string): number {
+    const t = this.table;
+    const enc = this.encoderStream;
+    const s = STATIC_NAME.get(name);
+    const d = t.findName(name);
+    const dynCost = d >= 0 ? prefixIntLength(6, t.insertCount - 1 - d) : Infinity;
+    if (s !== undefined && prefixIntLength(6, s) <= dynCost) {
+      writePrefixInt(enc, 0xc0, 6, s); // Insert With Name Reference, static (§4.3.2)
+    } else if (d >= 0 && dynCost <= stringLength(name, 5)) {
+      writePrefixInt(enc, 0x80, 6, t.insertCount - 1 - d); // dynamic name reference
+    } else {
+      writeString(enc, 0x40, 5, name); // Insert With Literal Name (§4.3.3)
+    }
+    writeString(enc, 0x00, 7, value);
+    return t.insert(name, value);
+  }
+
+  private literal(name: string, value: string, neverIndex: boolean): void {
+    const t = this.table;
+    const s = STATIC_NAME.get(name);
+    const staticCost = s !== undefined ? prefixIntLength(4, s) : Infinity;
+    const d = t.findName(name);
+    if (d >= 0 && this.usable(d)) {
+      const dynCost = prefixIntLength(4, t.insertCount - 1 - d);
+      if (dynCost < staticCost && dynCost < stringLength(name, 3)) {
+        this.ref(d);
+        this.reps.push({ kind: DYNAMIC_NAME_REF, index: d, name, value, neverIndex });
+        return;
+      }
+    }
+    if (s !== undefined && staticCost <= stringLength(name, 3)) {
+      this.reps.push({ kind: STATIC_NAME_REF, index: s, name, value, neverIndex });
+    } else {
+      this.reps.push({ kind: LITERAL_NAME, index: 0, name, value, neverIndex });
+    }
+  }
+
+  // Picks the Base that makes the section smallest, then serialises it.
+  private writeSection(): Uint8Array {
+    const out = this.section;
+    out.length = 0;
+    let ric = 0;
+    for (const a of this.refs) if (a + 1 > ric) ric = a + 1;
+    let base = 0;
+    if (ric > 0) {
+      let best = Infinity;
+      const candidates = new Set<number>([ric, this.table.insertCount]);
+      for (const a of this.refs) candidates.add(a + 1);
+      for (const b of candidates) {
+        const cost = this.indexCost(b, ric);
+        if (cost < best) {
+          best = cost;
+          base = b;
+        }
+      }
+    }
+    // Field section prefix (RFC 9204 §4.5.1).
+    writePrefixInt(out, 0, 8, encodeRequiredInsertCount(ric, this.maxEntries));
+    if (base >= ric) writePrefixInt(out, 0x00, 7, base - ric);
+    else writePrefixInt(out, 0x80, 7, ric - base - 1);
+    for (const r of this.reps) {
+      const n = r.neverIndex ? 1 : 0;
+      switch (r.kind) {
+        case STATIC_INDEXED: // §4.5.2, T=1
+          writePrefixInt(out, 0xc0, 6, r.index);
+          break;
+        case DYNAMIC_INDEXED:
+          if (r.index < base) writePrefixInt(out, 0x80, 6, base - 1 - r.index); // §4.5.2
+          else writePrefixInt(out, 0x10, 4, r.index - base); // post-base §4.5.3
+          break;
+        case STATIC_NAME_REF: // §4.5.4, T=1
+          writePrefixInt(out, 0x50 | n << 5, 4, r.index);
+          writeString(out, 0, 7, r.value);
+          break;
+        case DYNAMIC_NAME_REF:
+          if (r.index < base) writePrefixInt(out, 0x40 | n << 5, 4, base - 1 - r.index); // §4.5.4
+          else writePrefixInt(out, n << 3, 3, r.index - base); // post-base §4.5.5
+          writeString(out, 0, 7, r.value);
+          break;
+        default: // §4.5.6
+          writeString(out, 0x20 | n << 4, 3, r.name);
+          writeString(out, 0, 7, r.value);
+      }
+    }
+    return out.bytes.slice(0, out.length);
+  }
+
+  private indexCost(base: number, ric: number): number {
+    let cost = base >= ric ? prefixIntLength(7, base - ric) : prefixIntLength(7, ric - base - 1);
+    for (const r of this.reps) {
+      if (r.kind === DYNAMIC_INDEXED) {
+        cost += r.index < base
+          ? prefixIntLength(6, base - 1 - r.index)
+          : prefixIntLength(4, r.index - base);
+      } else if (r.kind === DYNAMIC_NAME_REF) {
+        cost += r.index < base
+          ? prefixIntLength(4, base - 1 - r.index)
+          : prefixIntLength(3, r.index - base);
+      }
+    }
+    return cost;
+  }
+
+  /** Returns (and clears) the bytes queued for the encoder stream (RFC 9204 §4.3). */
+  readEncoderStream(): Uint8Array {
+    return this.encoderStream.take();
+  }
+
+  /** Whether Set Dynamic Table Capacity has been sent. */
+  get capacityAnnounced(): boolean {
+    return this.capacitySent;
+  }
+
+  /**
+   * Feeds bytes from the peer's decoder stream (RFC 9204 §4.4). Throws
+   * QPACK_DECODER_STREAM_ERROR on an invalid instruction.
+   */
+  receiveDecoderStream(data: Uint8Array): void {
+    let buf = data;
+    if (this.decoderPending.length > 0) {
+      buf = new Uint8Array(this.decoderPending.length + data.length);
+      buf.set(this.decoderPending);
+      buf.set(data, this.decoderPending.length);
+    }
+    const c = new Cursor(buf, 0, buf.length, QpackErrorCode.QPACK_DECODER_STREAM_ERROR);
+    let start = 0;
+    while (start < buf.length) {
+      c.pos = start;
+      const first = buf[start];
+      const prefix = first & 0x80 ? 7 : 6;
+      const v = readPrefixInt(c, prefix);
+      if (v === INCOMPLETE) break;
+      if (first & 0x80) this.sectionAcknowledged(v);
+      else if (first & 0x40) this.streamCancelled(v);
+      else this.insertCountIncrement(v);
+      start = c.pos;
+    }
+    // A prefix integer is at most 10 bytes here, so this stays tiny.
+    this.decoderPending = buf.slice(start);
+  }
+
+  private sectionAcknowledged(streamId: number): void {
+    // RFC 9204 §4.4.1: acknowledges the oldest unacknowledged section.
+    const list = this.unacked.get(streamId);
+    if (list === undefined) {
+      throw decoderStreamError(
+        `Section Acknowledgment for stream ${streamId} with nothing pending`,
+      );
+    }
+    const s = list.shift()!;
+    if (list.length === 0) this.unacked.delete(streamId);
+    for (const a of s.refs) this.table.addRef(a, -1);
+    // §2.1.4: the Known Received Count rises to the section's RIC.
+    if (s.ric > this.table.knownReceivedCount) this.table.knownReceivedCount = s.ric;
+  }
+
+  private streamCancelled(streamId: number): void {
+    // RFC 9204 §4.4.2: references from this stream's sections are released.
+    const list = this.unacked.get(streamId);
+    if (list === undefined) return;
+    for (const s of list) for (const a of s.refs) this.table.addRef(a, -1);
+    this.unacked.delete(streamId);
+  }
+
+  private insertCountIncrement(increment: number): void {
+    const t = this.table;
+    // RFC 9204 §4.4.3: zero, or beyond what was sent, is an error.
+    if (increment === 0 || t.knownReceivedCount + increment > t.insertCount) {
+      throw decoderStreamError(`invalid Insert Count Increment ${increment}`);
+    }
+    t.knownReceivedCount += increment;
+  }
+}

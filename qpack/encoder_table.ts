@@ -1,0 +1,134 @@
+/**
+ * The encoder's view of the dynamic table (RFC 9204 §2.1, §3.2): entries with
+ * lookup maps and reference counts, so the encoder can find matches and never
+ * evicts an entry that is unacknowledged or still referenced by an
+ * unacknowledged field section (RFC 9204 §2.1.1).
+ * @module
+ */
+import { ENTRY_OVERHEAD } from "./dynamic_table.ts";
+
+/** Map key for an exact (name, value) match. */
+export function fieldKey(name: string, value: string): string {
+  return name + "\0" + value;
+}
+
+/** Dynamic table with lookups, reference counts and eviction rules. */
+export class EncoderTable {
+  /** Capacity in bytes (RFC 9204 §3.2.3). */
+  capacity = 0;
+  /** Sum of entry sizes. */
+  size = 0;
+  /** Entries ever inserted. */
+  insertCount = 0;
+  /** Entries evicted; absolute index of the oldest live entry. */
+  dropped = 0;
+  /** Known Received Count (RFC 9204 §2.1.4). */
+  knownReceivedCount = 0;
+  private names: string[] = [];
+  private values: string[] = [];
+  private refs: number[] = [];
+  // starts[i]: total bytes inserted before the entry, for draining checks.
+  private starts: number[] = [];
+  private insertedBytes = 0;
+  private head = 0;
+  private readonly exact = new Map<string, number>();
+  private readonly byName = new Map<string, number>();
+
+  /** Name of live entry `a`. */
+  name(a: number): string {
+    return this.names[this.head + a - this.dropped];
+  }
+
+  /** Value of live entry `a`. */
+  value(a: number): string {
+    return this.values[this.head + a - this.dropped];
+  }
+
+  /** Size of live entry `a` (RFC 9204 §3.2.1). */
+  sizeOf(a: number): number {
+    const i = this.head + a - this.dropped;
+    return this.names[i].length + this.values[i].length + ENTRY_OVERHEAD;
+  }
+
+  /** Newest live entry equal to (name, value), or -1. */
+  findExact(key: string): number {
+    return this.exact.get(key) ?? -1;
+  }
+
+  /** Newest live entry with this name, or -1. */
+  findName(name: string): number {
+    return this.byName.get(name) ?? -1;
+  }
+
+  /** Adds `delta` to the unacknowledged-reference count of entry `a`. */
+  addRef(a: number, delta: number): void {
+    this.refs[this.head + a - this.dropped] += delta;
+  }
+
+  /**
+   * RFC 9204 §2.1.1: evictable once its insertion is acknowledged and no
+   * unacknowledged field section references it.
+   */
+  evictable(a: number): boolean {
+    return a < this.knownReceivedCount && this.refs[this.head + a - this.dropped] === 0;
+  }
+
+  /** Bytes used by live entries older than absolute index `a`. */
+  bytesBefore(a: number): number {
+    return this.starts[this.head + a - this.dropped] - this.starts[this.head];
+  }
+
+  /** Whether `size` more bytes can be made free by evicting evictable entries. */
+  canMakeRoom(size: number): boolean {
+    if (size > this.capacity) return false;
+    let free = this.capacity - this.size;
+    let a = this.dropped;
+    while (free < size) {
+      if (a >= this.insertCount || !this.evictable(a)) return false;
+      free += this.sizeOf(a);
+      a++;
+    }
+    return true;
+  }
+
+  /** Inserts after evicting as needed; the caller checked {@link canMakeRoom}. */
+  insert(name: string, value: string): number {
+    const size = name.length + value.length + ENTRY_OVERHEAD;
+    while (this.size + size > this.capacity) this.evictOne();
+    const a = this.insertCount++;
+    this.names.push(name);
+    this.values.push(value);
+    this.refs.push(0);
+    this.starts.push(this.insertedBytes);
+    this.insertedBytes += size;
+    this.size += size;
+    this.exact.set(fieldKey(name, value), a);
+    this.byName.set(name, a);
+    return a;
+  }
+
+  /** Lowers the capacity (evictions must be allowed) or raises it. */
+  setCapacity(capacity: number): void {
+    this.capacity = capacity;
+    while (this.size > capacity) this.evictOne();
+  }
+
+  private evictOne(): void {
+    const a = this.dropped, i = this.head;
+    const name = this.names[i], value = this.values[i];
+    this.size -= name.length + value.length + ENTRY_OVERHEAD;
+    const key = fieldKey(name, value);
+    if (this.exact.get(key) === a) this.exact.delete(key);
+    if (this.byName.get(name) === a) this.byName.delete(name);
+    this.names[i] = this.values[i] = "";
+    this.head++;
+    this.dropped++;
+    if (this.head > 64 && this.head * 2 > this.names.length) {
+      this.names = this.names.slice(this.head);
+      this.values = this.values.slice(this.head);
+      this.refs = this.refs.slice(this.head);
+      this.starts = this.starts.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
