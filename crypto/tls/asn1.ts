@@ -150,6 +150,7 @@ export class DerReader {
   /** Reads an element and checks its tag. */
   expect(tag: number, what = "element"): DerElement {
     const t = this.peekTag();
+    if (t < 0) throw this.fail(`truncated: expected ${what}`);
     if (t !== tag) {
       throw this.fail(`expected ${what} tag 0x${tag.toString(16)}, got 0x${t.toString(16)}`);
     }

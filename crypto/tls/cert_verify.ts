@@ -374,6 +374,7 @@ export function verifyCertificateChain(
   };
   const path: Certificate[] = [leaf];
   let work = 0;
+  let unknownDepth = 0;
 
   // Depth-first search over candidate issuers (RFC 4158 style, bounded).
   const extend = (cur: Certificate): boolean => {
@@ -408,7 +409,9 @@ export function verifyCertificateChain(
       if (extend(c)) return true;
       path.pop();
     }
-    if (!best || rank(best) === 0) {
+    // Report the CA missing at the top of the longest path we could build.
+    if (!best || (rank(best) === 0 && path.length > unknownDepth)) {
+      unknownDepth = path.length;
       best = fail(
         AlertDescription.unknown_ca,
         `unknown CA "${formatName(path[path.length - 1].issuer)}" (issuer of ${

@@ -6,6 +6,7 @@
  * {@link TlsAlertError}.
  * @module
  */
+import { Buffer } from "node:buffer";
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { AlertDescription, TlsAlertError } from "./alert.ts";
 import { decodePem } from "./pem.ts";
@@ -42,6 +43,11 @@ export interface TlsPrivateKey {
   readonly spki: Uint8Array;
   /** RSA modulus size in bits (RSA keys only). */
   readonly rsaBits?: number;
+  /**
+   * ECDSA private scalar (EC keys only), for signing with @noble/curves,
+   * which measured 2x faster than `node:crypto` for ECDSA signing here.
+   */
+  readonly ecScalar?: Uint8Array;
 }
 
 /** Limit for RSA modulus sizes we accept (RFC 8446 does not bound it; DoS guard). */
@@ -97,7 +103,15 @@ export function tlsPrivateKeyFromKeyObject(keyObject: KeyObject): TlsPrivateKey 
   const spki = new Uint8Array(
     createPublicKey(keyObject).export({ type: "spki", format: "der" }),
   );
-  return rsaBits === undefined ? { type, keyObject, spki } : { type, keyObject, spki, rsaBits };
+  if (rsaBits !== undefined) return { type, keyObject, spki, rsaBits };
+  if (type === "ecdsa-p256" || type === "ecdsa-p384") {
+    const d = keyObject.export({ format: "jwk" }).d;
+    const ecScalar = d ? new Uint8Array(Buffer.from(d, "base64url")) : undefined;
+    const size = type === "ecdsa-p256" ? 32 : 48;
+    if (!ecScalar || ecScalar.length !== size) throw keyError("EC private scalar unavailable");
+    return { type, keyObject, spki, ecScalar };
+  }
+  return { type, keyObject, spki };
 }
 
 /**
@@ -130,8 +144,8 @@ export function parsePrivateKeyPem(pem: string): TlsPrivateKey {
     else continue; // e.g. "EC PARAMETERS" before a SEC1 key, or certificates
     let keyObject: KeyObject;
     try {
-      // deno-lint-ignore no-explicit-any
-      keyObject = createPrivateKey({ key: b.der as any, format: "der", type });
+      const key = Buffer.from(b.der.buffer, b.der.byteOffset, b.der.byteLength);
+      keyObject = createPrivateKey({ key, format: "der", type });
     } catch (e) {
       throw keyError(`${b.label} rejected (${e instanceof Error ? e.message : String(e)})`);
     }

@@ -403,7 +403,7 @@ function parseExtensions(r: DerReader): Extensions {
       }
       case Oid.subjectKeyIdentifier:
       case Oid.authorityKeyIdentifier:
-        break; // not needed for path building by name; never critical in practice
+        continue; // not needed for path building by name; contents not inspected
       default:
         if (critical) out.hasUnknownCriticalExtension = true;
         continue;

@@ -1,0 +1,48 @@
+// Compares node:crypto and @noble/curves for the CertificateVerify schemes
+// (ECDSA P-256, Ed25519): crypto/tls/signature.ts uses the faster one.
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { p256 } from "@noble/curves/nist.js";
+import { createCertificate } from "../crypto/cert_builder.ts";
+import { sign, SignatureScheme, verifySignature } from "../crypto/tls/signature.ts";
+
+const data = new Uint8Array(130).fill(7); // ~ a CertificateVerify content
+const ec = createCertificate({ subject: "bench" }).key;
+const ed = createCertificate({ subject: "bench", keyType: "ed25519" }).key;
+const ecSig = sign(ec, SignatureScheme.ecdsa_secp256r1_sha256, data);
+const edSig = sign(ed, SignatureScheme.ed25519, data);
+
+const nSk = p256.utils.randomSecretKey();
+const nPk = p256.getPublicKey(nSk);
+const nSig = p256.sign(data, nSk, { format: "der" });
+const eSk = ed25519.utils.randomSecretKey();
+const ePk = ed25519.getPublicKey(eSk);
+const eSig = ed25519.sign(data, eSk);
+
+Deno.bench("ecdsa-p256 sign: node:crypto", { group: "p256-sign", baseline: true }, () => {
+  sign(ec, SignatureScheme.ecdsa_secp256r1_sha256, data);
+});
+Deno.bench("ecdsa-p256 sign: noble", { group: "p256-sign" }, () => {
+  p256.sign(data, nSk, { format: "der" });
+});
+Deno.bench(
+  "ecdsa-p256 verify: node:crypto (spki)",
+  { group: "p256-verify", baseline: true },
+  () => {
+    verifySignature(ec.spki, SignatureScheme.ecdsa_secp256r1_sha256, data, ecSig);
+  },
+);
+Deno.bench("ecdsa-p256 verify: noble", { group: "p256-verify" }, () => {
+  p256.verify(nSig, data, nPk, { format: "der" });
+});
+Deno.bench("ed25519 sign: node:crypto", { group: "ed-sign", baseline: true }, () => {
+  sign(ed, SignatureScheme.ed25519, data);
+});
+Deno.bench("ed25519 sign: noble", { group: "ed-sign" }, () => {
+  ed25519.sign(data, eSk);
+});
+Deno.bench("ed25519 verify: node:crypto (spki)", { group: "ed-verify", baseline: true }, () => {
+  verifySignature(ed.spki, SignatureScheme.ed25519, data, edSig);
+});
+Deno.bench("ed25519 verify: noble", { group: "ed-verify" }, () => {
+  ed25519.verify(eSig, data, ePk);
+});
