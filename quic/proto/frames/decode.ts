@@ -179,7 +179,8 @@ function decodeBody(
     const o = c.offset;
     c.offset = o + length;
     const data = buf.subarray(o, o + length);
-    return { type: "stream", streamId, offset, data, fin: (t & StreamBits.FIN) !== 0 };
+    const fin = (t & StreamBits.FIN) !== 0;
+    return { type: "stream", streamId, offset, data, fin, hasLength: (t & StreamBits.LEN) !== 0 };
   }
   switch (t) {
     case FrameType.PADDING: {
