@@ -103,7 +103,10 @@ export class QpackDecoder {
   // Unparsed tail of the encoder stream (an instruction split across reads).
   private pending = new Uint8Array(0);
 
-  /** @param options decoder settings */
+  /**
+   * Creates a decoder.
+   * @param options decoder settings
+   */
   constructor(options: QpackDecoderOptions) {
     this.maxTableCapacity = options.maxTableCapacity;
     this.maxBlockedStreams = options.maxBlockedStreams;
@@ -147,16 +150,16 @@ export class QpackDecoder {
     let start = 0;
     while (start < buf.length) {
       c.pos = start;
-      if (!this.parseEncoderInstruction(c)) break;
+      if (!this.#parseEncoderInstruction(c)) break;
       start = c.pos;
     }
     this.pending = start < buf.length ? buf.slice(start) : new Uint8Array(0);
     if (this.table.insertCount === before || this.blocked.length === 0) return [];
-    return this.releaseBlocked();
+    return this.#releaseBlocked();
   }
 
   // Parses and applies one instruction at c.pos; false if incomplete.
-  private parseEncoderInstruction(c: Cursor): boolean {
+  #parseEncoderInstruction(c: Cursor): boolean {
     const t = this.table;
     const first = c.buf[c.pos];
     // An entry must fit in the table, so no string can be longer than the
@@ -178,14 +181,14 @@ export class QpackDecoder {
       }
       const value = readString(c, 7, maxLen);
       if (value === null) return false;
-      this.insert(c, name, value);
+      this.#insert(c, name, value);
     } else if (first & 0x40) {
       // Insert With Literal Name (RFC 9204 §4.3.3).
       const name = readString(c, 5, maxLen);
       if (name === null) return false;
       const value = readString(c, 7, maxLen);
       if (value === null) return false;
-      this.insert(c, name, value);
+      this.#insert(c, name, value);
     } else if (first & 0x20) {
       // Set Dynamic Table Capacity (RFC 9204 §4.3.1).
       const cap = readPrefixInt(c, 5);
@@ -198,17 +201,17 @@ export class QpackDecoder {
       if (idx === INCOMPLETE) return false;
       const a = t.insertCount - 1 - idx;
       if (!t.has(a)) throw c.error(`invalid duplicate index ${idx}`);
-      this.insert(c, t.name(a), t.value(a));
+      this.#insert(c, t.name(a), t.value(a));
     }
     return true;
   }
 
-  private insert(c: Cursor, name: string, value: string): void {
+  #insert(c: Cursor, name: string, value: string): void {
     // RFC 9204 §3.2.2: an entry larger than the capacity is an error.
     if (!this.table.insert(name, value)) throw c.error("entry does not fit in the dynamic table");
   }
 
-  private releaseBlocked(): UnblockedSection[] {
+  #releaseBlocked(): UnblockedSection[] {
     const released: UnblockedSection[] = [];
     const ic = this.table.insertCount;
     let w = 0;
@@ -217,7 +220,7 @@ export class QpackDecoder {
       if (b.ric <= ic) {
         this.blockedBytes -= b.data.length;
         const c = new Cursor(b.data, b.pos, b.data.length, DECOMPRESSION);
-        released.push({ streamId: b.streamId, fields: this.decodeNow(b.streamId, c, b.ric) });
+        released.push({ streamId: b.streamId, fields: this.#decodeNow(b.streamId, c, b.ric) });
       } else {
         this.blocked[w++] = b;
       }
@@ -233,8 +236,8 @@ export class QpackDecoder {
    */
   decodeFieldSection(streamId: number, data: Uint8Array): FieldLine[] | null {
     const c = new Cursor(data, 0, data.length, DECOMPRESSION);
-    const ric = this.readRequiredInsertCount(c);
-    if (ric <= this.table.insertCount) return this.decodeNow(streamId, c, ric);
+    const ric = this.#readRequiredInsertCount(c);
+    if (ric <= this.table.insertCount) return this.#decodeNow(streamId, c, ric);
     // RFC 9204 §2.2.1: more blocked streams than promised is an error.
     let streamBlocked = false;
     for (const b of this.blocked) if (b.streamId === streamId) streamBlocked = true;
@@ -249,7 +252,7 @@ export class QpackDecoder {
     return null;
   }
 
-  private readRequiredInsertCount(c: Cursor): number {
+  #readRequiredInsertCount(c: Cursor): number {
     const encoded = readPrefixInt(c, 8);
     if (encoded === INCOMPLETE) throw c.error("truncated field section prefix");
     const ric = decodeRequiredInsertCount(encoded, this.maxEntries, this.table.insertCount);
@@ -257,7 +260,7 @@ export class QpackDecoder {
     return ric;
   }
 
-  private decodeNow(streamId: number, c: Cursor, ric: number): FieldLine[] {
+  #decodeNow(streamId: number, c: Cursor, ric: number): FieldLine[] {
     const t = this.table;
     if (c.pos >= c.end) throw c.error("truncated field section prefix");
     const sign = c.buf[c.pos] & 0x80;
@@ -281,7 +284,7 @@ export class QpackDecoder {
           [name, value] = STATIC_TABLE[idx];
         } else {
           const a = base - 1 - idx;
-          this.checkRef(c, a, ric);
+          this.#checkRef(c, a, ric);
           if (a > maxRef) maxRef = a;
           name = t.name(a);
           value = t.value(a);
@@ -296,7 +299,7 @@ export class QpackDecoder {
           name = STATIC_TABLE[idx][0];
         } else {
           const a = base - 1 - idx;
-          this.checkRef(c, a, ric);
+          this.#checkRef(c, a, ric);
           if (a > maxRef) maxRef = a;
           name = t.name(a);
         }
@@ -313,7 +316,7 @@ export class QpackDecoder {
         const idx = readPrefixInt(c, 4);
         if (idx === INCOMPLETE) throw c.error("truncated field line");
         const a = base + idx;
-        this.checkRef(c, a, ric);
+        this.#checkRef(c, a, ric);
         if (a > maxRef) maxRef = a;
         name = t.name(a);
         value = t.value(a);
@@ -323,7 +326,7 @@ export class QpackDecoder {
         const idx = readPrefixInt(c, 3);
         if (idx === INCOMPLETE) throw c.error("truncated field line");
         const a = base + idx;
-        this.checkRef(c, a, ric);
+        this.#checkRef(c, a, ric);
         if (a > maxRef) maxRef = a;
         name = t.name(a);
         value = readString(c, 7, budget);
@@ -346,7 +349,7 @@ export class QpackDecoder {
     return fields;
   }
 
-  private checkRef(c: Cursor, a: number, ric: number): void {
+  #checkRef(c: Cursor, a: number, ric: number): void {
     // RFC 9204 §2.2.3: references at or above RIC, or to evicted entries.
     if (a < 0 || a >= ric || !this.table.has(a)) throw c.error("invalid dynamic table reference");
   }

@@ -80,9 +80,14 @@ interface UnackedSection {
 // Tuning: entries that would use more than this share of the table are never
 // inserted; entries whose start lies in the oldest DRAIN share are refreshed
 // with Duplicate when used.
-const MAX_ENTRY_SHARE = 0.75;
-const DRAIN_SHARE = 0.2;
-const HISTORY_LIMIT = 2048;
+/** Strategy knobs (internal; exported for the tuning experiments in bench/). */
+export const encoderTuning = {
+  maxEntryShare: 0.75,
+  drainShare: 0.2,
+  minSightings: 2,
+  namePrior: false,
+  historyLimit: 2048,
+};
 const NAME_STATS_LIMIT = 1024;
 
 /**
@@ -101,8 +106,7 @@ const NAME_STATS_LIMIT = 1024;
  * ```
  */
 export class QpackEncoder {
-  /** The encoder's dynamic table. */
-  readonly table: EncoderTable = new EncoderTable();
+  private readonly table = new EncoderTable();
   private readonly maxBlockedStreams: number;
   private readonly maxEntries: number;
   private readonly targetCapacity: number;
@@ -121,7 +125,10 @@ export class QpackEncoder {
   private blocking = false;
   private speculate = false;
 
-  /** @param options encoder settings */
+  /**
+   * Creates an encoder.
+   * @param options encoder settings
+   */
   constructor(options: QpackEncoderOptions) {
     this.maxBlockedStreams = options.maxBlockedStreams;
     this.maxEntries = maxEntries(options.maxTableCapacity);
@@ -157,8 +164,8 @@ export class QpackEncoder {
     // Inserts that can't be referenced now only pay off if acknowledgements
     // arrive; send them only while every earlier insert has been acknowledged.
     this.speculate = krc === t.insertCount;
-    for (const f of fields) this.encodeField(f);
-    const out = this.writeSection();
+    for (const f of fields) this.#encodeField(f);
+    const out = this.#writeSection();
     if (this.refs.length > 0) {
       let ric = 0;
       for (const a of this.refs) if (a + 1 > ric) ric = a + 1;
@@ -169,17 +176,17 @@ export class QpackEncoder {
     return out;
   }
 
-  private usable(a: number): boolean {
+  #usable(a: number): boolean {
     return a < this.table.knownReceivedCount || this.mayBlock || this.blocking;
   }
 
-  private ref(a: number): void {
+  #ref(a: number): void {
     this.table.addRef(a, 1);
     this.refs.push(a);
     if (a >= this.table.knownReceivedCount) this.blocking = true;
   }
 
-  private encodeField(f: FieldLine): void {
+  #encodeField(f: FieldLine): void {
     const { name, value } = f;
     const t = this.table;
     const neverIndex = f.neverIndex === true || this.sensitive.has(name);
@@ -191,68 +198,69 @@ export class QpackEncoder {
         return;
       }
     }
-    const predicted = !neverIndex && this.observe(name, key);
+    const predicted = !neverIndex && this.#observe(name, key);
     if (!neverIndex && t.capacity + this.targetCapacity > 0) {
       let a = t.findExact(key);
-      if (a >= 0 && this.usable(a)) {
-        if (this.draining(a)) {
+      if (a >= 0 && this.#usable(a)) {
+        if (this.#draining(a)) {
           // Refresh an entry that is about to be evicted (RFC 9204 §2.1.1.1).
           if (this.mayBlock || this.blocking) {
-            if (this.mayInsert(t.sizeOf(a))) a = this.duplicate(a);
+            if (this.#mayInsert(t.sizeOf(a))) a = this.#duplicate(a);
           } else {
-            this.ref(a); // pin first so the Duplicate cannot evict it
-            if (this.speculate && this.mayInsert(t.sizeOf(a))) this.duplicate(a);
+            this.#ref(a); // pin first so the Duplicate cannot evict it
+            if (this.speculate && this.#mayInsert(t.sizeOf(a))) this.#duplicate(a);
             this.reps.push({ kind: DYNAMIC_INDEXED, index: a, name, value, neverIndex });
             return;
           }
         }
-        this.ref(a);
+        this.#ref(a);
         this.reps.push({ kind: DYNAMIC_INDEXED, index: a, name, value, neverIndex });
         return;
       }
       const size = name.length + value.length + ENTRY_OVERHEAD;
-      if (a < 0 && predicted && size <= this.targetCapacity * MAX_ENTRY_SHARE) {
+      if (a < 0 && predicted && size <= this.targetCapacity * encoderTuning.maxEntryShare) {
         const canRef = this.mayBlock || this.blocking;
-        if ((canRef || this.speculate) && this.mayInsert(size)) {
-          const n = this.insert(name, value);
+        if ((canRef || this.speculate) && this.#mayInsert(size)) {
+          const n = this.#insert(name, value);
           if (canRef) {
-            this.ref(n);
+            this.#ref(n);
             this.reps.push({ kind: DYNAMIC_INDEXED, index: n, name, value, neverIndex });
             return;
           }
         }
       }
     }
-    this.literal(name, value, neverIndex);
+    this.#literal(name, value, neverIndex);
   }
 
   // Records the field in the history; returns whether it is predicted to recur.
-  private observe(name: string, key: string): boolean {
-    const seen = this.history.has(key);
+  #observe(name: string, key: string): boolean {
+    const sightings = this.history.get(key) ?? 0;
+    const seen = sightings > 0;
     if (seen) this.history.delete(key);
-    else if (this.history.size >= HISTORY_LIMIT) {
+    else if (this.history.size >= encoderTuning.historyLimit) {
       this.history.delete(this.history.keys().next().value!);
     }
-    this.history.set(key, 1);
+    this.history.set(key, sightings + 1);
     let st = this.nameStats.get(name);
     if (st === undefined) {
       if (this.nameStats.size >= NAME_STATS_LIMIT) this.nameStats.clear();
       st = { seen: 0, repeats: 0 };
       this.nameStats.set(name, st);
     }
-    const prior = st.seen >= 2 && st.repeats * 2 >= st.seen;
+    const prior = encoderTuning.namePrior && st.seen >= 2 && st.repeats * 2 >= st.seen;
     st.seen++;
     if (seen) st.repeats++;
-    return seen || prior;
+    return sightings >= encoderTuning.minSightings || prior;
   }
 
-  private draining(a: number): boolean {
+  #draining(a: number): boolean {
     const t = this.table;
-    return t.bytesBefore(a) < t.capacity * DRAIN_SHARE &&
-      t.size + t.sizeOf(a) > t.capacity * (1 - DRAIN_SHARE);
+    const share = encoderTuning.drainShare;
+    return t.bytesBefore(a) < t.capacity * share && t.size + t.sizeOf(a) > t.capacity * (1 - share);
   }
 
-  private mayInsert(size: number): boolean {
+  #mayInsert(size: number): boolean {
     const t = this.table;
     if (t.capacity === 0 && this.targetCapacity > 0) {
       // RFC 9204 §3.2.3: the table starts at 0; announce our capacity first.
@@ -263,14 +271,14 @@ export class QpackEncoder {
     return t.canMakeRoom(size);
   }
 
-  private duplicate(a: number): number {
+  #duplicate(a: number): number {
     const t = this.table;
     // Duplicate (RFC 9204 §4.3.4), relative index from the insert point.
     writePrefixInt(this.encoderStream, 0x00, 5, t.insertCount - 1 - a);
     return t.insert(t.name(a), t.value(a));
   }
 
-  private insert(name: string, value: string): number {
+  #insert(name: string, value: string): number {
     const t = this.table;
     const enc = this.encoderStream;
     const s = STATIC_NAME.get(name);
@@ -287,15 +295,15 @@ export class QpackEncoder {
     return t.insert(name, value);
   }
 
-  private literal(name: string, value: string, neverIndex: boolean): void {
+  #literal(name: string, value: string, neverIndex: boolean): void {
     const t = this.table;
     const s = STATIC_NAME.get(name);
     const staticCost = s !== undefined ? prefixIntLength(4, s) : Infinity;
     const d = t.findName(name);
-    if (d >= 0 && this.usable(d)) {
+    if (d >= 0 && this.#usable(d)) {
       const dynCost = prefixIntLength(4, t.insertCount - 1 - d);
       if (dynCost < staticCost && dynCost < stringLength(name, 3)) {
-        this.ref(d);
+        this.#ref(d);
         this.reps.push({ kind: DYNAMIC_NAME_REF, index: d, name, value, neverIndex });
         return;
       }
@@ -308,7 +316,7 @@ export class QpackEncoder {
   }
 
   // Picks the Base that makes the section smallest, then serialises it.
-  private writeSection(): Uint8Array {
+  #writeSection(): Uint8Array {
     const out = this.section;
     out.length = 0;
     let ric = 0;
@@ -319,7 +327,7 @@ export class QpackEncoder {
       const candidates = new Set<number>([ric, this.table.insertCount]);
       for (const a of this.refs) candidates.add(a + 1);
       for (const b of candidates) {
-        const cost = this.indexCost(b, ric);
+        const cost = this.#indexCost(b, ric);
         if (cost < best) {
           best = cost;
           base = b;
@@ -357,7 +365,7 @@ export class QpackEncoder {
     return out.bytes.slice(0, out.length);
   }
 
-  private indexCost(base: number, ric: number): number {
+  #indexCost(base: number, ric: number): number {
     let cost = base >= ric ? prefixIntLength(7, base - ric) : prefixIntLength(7, ric - base - 1);
     for (const r of this.reps) {
       if (r.kind === DYNAMIC_INDEXED) {
@@ -376,6 +384,21 @@ export class QpackEncoder {
   /** Returns (and clears) the bytes queued for the encoder stream (RFC 9204 §4.3). */
   readEncoderStream(): Uint8Array {
     return this.encoderStream.take();
+  }
+
+  /** Entries inserted so far (RFC 9204 §3.2.4). */
+  get insertCount(): number {
+    return this.table.insertCount;
+  }
+
+  /** Known Received Count (RFC 9204 §2.1.4). */
+  get knownReceivedCount(): number {
+    return this.table.knownReceivedCount;
+  }
+
+  /** Current dynamic table capacity and size in bytes. */
+  get tableUsage(): { capacity: number; size: number } {
+    return { capacity: this.table.capacity, size: this.table.size };
   }
 
   /** Whether Set Dynamic Table Capacity has been sent. */
@@ -402,16 +425,16 @@ export class QpackEncoder {
       const prefix = first & 0x80 ? 7 : 6;
       const v = readPrefixInt(c, prefix);
       if (v === INCOMPLETE) break;
-      if (first & 0x80) this.sectionAcknowledged(v);
-      else if (first & 0x40) this.streamCancelled(v);
-      else this.insertCountIncrement(v);
+      if (first & 0x80) this.#sectionAcknowledged(v);
+      else if (first & 0x40) this.#streamCancelled(v);
+      else this.#insertCountIncrement(v);
       start = c.pos;
     }
     // A prefix integer is at most 10 bytes here, so this stays tiny.
     this.decoderPending = buf.slice(start);
   }
 
-  private sectionAcknowledged(streamId: number): void {
+  #sectionAcknowledged(streamId: number): void {
     // RFC 9204 §4.4.1: acknowledges the oldest unacknowledged section.
     const list = this.unacked.get(streamId);
     if (list === undefined) {
@@ -426,7 +449,7 @@ export class QpackEncoder {
     if (s.ric > this.table.knownReceivedCount) this.table.knownReceivedCount = s.ric;
   }
 
-  private streamCancelled(streamId: number): void {
+  #streamCancelled(streamId: number): void {
     // RFC 9204 §4.4.2: references from this stream's sections are released.
     const list = this.unacked.get(streamId);
     if (list === undefined) return;
@@ -434,7 +457,7 @@ export class QpackEncoder {
     this.unacked.delete(streamId);
   }
 
-  private insertCountIncrement(increment: number): void {
+  #insertCountIncrement(increment: number): void {
     const t = this.table;
     // RFC 9204 §4.4.3: zero, or beyond what was sent, is an error.
     if (increment === 0 || t.knownReceivedCount + increment > t.insertCount) {
