@@ -1,0 +1,735 @@
+/**
+ * The set of streams of a connection (RFC 9000 §2.1, §3, §4.6): opening local
+ * streams against the peer's MAX_STREAMS (STREAMS_BLOCKED when refused),
+ * implicit opening of peer streams (all lower IDs of the same type),
+ * STREAM_LIMIT_ERROR beyond our limit, STREAM_STATE_ERROR for frames on
+ * streams that cannot exist, and MAX_STREAMS credit returned as peer streams
+ * close, keeping the number of concurrent peer streams bounded.
+ * @module
+ */
+import { QuicError, TransportErrorCode } from "../errors.ts";
+import type { RecvWindow, RttSource, SendCredit } from "./flow_control.ts";
+import { RecvStream } from "./recv_stream.ts";
+import { SendStream } from "./send_stream.ts";
+import {
+  isBidirectional,
+  isLocallyInitiated,
+  makeStreamId,
+  streamIndex,
+  typeFor,
+} from "./stream_id.ts";
+
+/**
+ * RFC 9000 §4.6: MAX_STREAMS values above 2^60 cannot be expressed.
+ *
+ * @example
+ * ```ts
+ * import { MAX_STREAMS_LIMIT } from "@gquic/core/quic";
+ * console.log(MAX_STREAMS_LIMIT === 2 ** 60); // true
+ * ```
+ */
+export const MAX_STREAMS_LIMIT: number = 2 ** 60;
+
+/**
+ * Limits one endpoint declares in its transport parameters (RFC 9000 §18.2)
+ * that concern streams. `bidiLocal` applies to bidirectional streams opened
+ * by the endpoint that declares it, `bidiRemote` to those its peer opens.
+ *
+ * @example
+ * ```ts
+ * import type { StreamLimits } from "@gquic/core/quic";
+ * const l: StreamLimits = {
+ *   maxStreamsBidi: 100,
+ *   maxStreamsUni: 3,
+ *   maxStreamDataBidiLocal: 1 << 20,
+ *   maxStreamDataBidiRemote: 1 << 20,
+ *   maxStreamDataUni: 1 << 20,
+ * };
+ * console.log(l.maxStreamsBidi);
+ * ```
+ */
+export interface StreamLimits {
+  /** initial_max_streams_bidi */
+  maxStreamsBidi: number;
+  /** initial_max_streams_uni */
+  maxStreamsUni: number;
+  /** initial_max_stream_data_bidi_local */
+  maxStreamDataBidiLocal: number;
+  /** initial_max_stream_data_bidi_remote */
+  maxStreamDataBidiRemote: number;
+  /** initial_max_stream_data_uni */
+  maxStreamDataUni: number;
+}
+
+/**
+ * Options of a {@link StreamMap}.
+ *
+ * @example
+ * ```ts
+ * import { RecvWindow, SendCredit, type StreamMapOptions } from "@gquic/core/quic";
+ * const limits = {
+ *   maxStreamsBidi: 10,
+ *   maxStreamsUni: 3,
+ *   maxStreamDataBidiLocal: 65536,
+ *   maxStreamDataBidiRemote: 65536,
+ *   maxStreamDataUni: 65536,
+ * };
+ * const o: StreamMapOptions = {
+ *   isServer: false,
+ *   local: limits,
+ *   peer: limits,
+ *   connSendCredit: new SendCredit(1 << 20),
+ *   connRecvWindow: new RecvWindow({ initialWindow: 1 << 20 }),
+ * };
+ * console.log(o.isServer);
+ * ```
+ */
+export interface StreamMapOptions {
+  /** Whether this endpoint is the server. */
+  isServer: boolean;
+  /** Our transport parameters (what the peer may do). */
+  local: StreamLimits;
+  /** The peer's transport parameters (what we may do); see {@link StreamMap.setPeerLimits}. */
+  peer: StreamLimits;
+  /** Connection-level send credit (the peer's MAX_DATA). */
+  connSendCredit: SendCredit;
+  /** Connection-level receive window (our MAX_DATA). */
+  connRecvWindow: RecvWindow;
+  /** Auto-tuning cap for each stream's receive window (default 16 × initial). */
+  maxStreamWindow?: number;
+  /** Per-stream send buffering before backpressure (default 1 MiB). */
+  maxBuffered?: number;
+  /** Per-stream reassembly gap limit (default 1024). */
+  maxRanges?: number;
+  /** Smoothed RTT for receive-window auto-tuning. */
+  rtt?: RttSource;
+}
+
+/**
+ * A stream: its sending and/or receiving part (null for the missing half of
+ * a unidirectional stream).
+ *
+ * @example
+ * ```ts
+ * import type { StreamEntry } from "@gquic/core/quic";
+ * const describe = (s: StreamEntry) => `${s.id}: send=${s.send !== null} recv=${s.recv !== null}`;
+ * console.log(typeof describe);
+ * ```
+ */
+export interface StreamEntry {
+  /** The stream ID. */
+  readonly id: number;
+  /** The sending part, or null on a receive-only stream. */
+  readonly send: SendStream | null;
+  /** The receiving part, or null on a send-only stream. */
+  readonly recv: RecvStream | null;
+}
+
+/**
+ * Which part of a stream a frame addresses: STREAM, RESET_STREAM and
+ * STREAM_DATA_BLOCKED address the receiving part; MAX_STREAM_DATA and
+ * STOP_SENDING the sending part (RFC 9000 §3.4, §19).
+ *
+ * @example
+ * ```ts
+ * import type { StreamPart } from "@gquic/core/quic";
+ * const p: StreamPart = "recv";
+ * console.log(p);
+ * ```
+ */
+export type StreamPart = "send" | "recv";
+
+/**
+ * A MAX_STREAMS or STREAMS_BLOCKED frame to send.
+ *
+ * @example
+ * ```ts
+ * import type { StreamsFrameInfo } from "@gquic/core/quic";
+ * const f: StreamsFrameInfo = { bidi: true, limit: 100 };
+ * console.log(f.limit);
+ * ```
+ */
+export interface StreamsFrameInfo {
+  /** Bidirectional (true) or unidirectional streams. */
+  bidi: boolean;
+  /** The Maximum Streams value. */
+  limit: number;
+}
+
+/** Per-direction counters; index 0 = bidirectional, 1 = unidirectional. */
+interface DirState {
+  /** Local streams opened. */
+  localOpened: number;
+  /** The peer's limit on our streams (MAX_STREAMS received). */
+  peerMax: number;
+  /** Limit for which STREAMS_BLOCKED was already signalled, -1 if none. */
+  blockedAt: number;
+  blockedPending: boolean;
+  /** Peer streams opened (implicitly or explicitly). */
+  remoteOpened: number;
+  /** Peer streams fully closed (credit returned). */
+  remoteClosed: number;
+  /** Our limit on peer streams, as advertised. */
+  localMax: number;
+  /** Concurrency we allow: the initial limit. */
+  concurrency: number;
+  maxStreamsPending: boolean;
+}
+
+/**
+ * All streams of a connection.
+ *
+ * @example
+ * ```ts
+ * import { RecvWindow, SendCredit, StreamMap } from "@gquic/core/quic";
+ * const limits = {
+ *   maxStreamsBidi: 1,
+ *   maxStreamsUni: 0,
+ *   maxStreamDataBidiLocal: 1000,
+ *   maxStreamDataBidiRemote: 1000,
+ *   maxStreamDataUni: 1000,
+ * };
+ * const m = new StreamMap({
+ *   isServer: false,
+ *   local: limits,
+ *   peer: limits,
+ *   connSendCredit: new SendCredit(10000),
+ *   connRecvWindow: new RecvWindow({ initialWindow: 10000 }),
+ * });
+ * console.log(m.openBidi()?.id, m.openBidi()); // 0 null
+ * console.log(m.takeStreamsBlocked()); // { bidi: true, limit: 1 }
+ * ```
+ */
+export class StreamMap {
+  /** Whether this endpoint is the server. */
+  readonly isServer: boolean;
+  readonly #local: StreamLimits;
+  #peer: StreamLimits;
+  readonly #connSend: SendCredit;
+  readonly #connRecv: RecvWindow;
+  readonly #opts: StreamMapOptions;
+  readonly #streams = new Map<number, StreamEntry>();
+  readonly #dirs: [DirState, DirState];
+  #incoming: StreamEntry[] = [];
+
+  /**
+   * Creates an empty stream map.
+   * @param options roles, limits and connection-level flow control
+   */
+  constructor(options: StreamMapOptions) {
+    this.isServer = options.isServer;
+    this.#local = options.local;
+    this.#peer = options.peer;
+    this.#connSend = options.connSendCredit;
+    this.#connRecv = options.connRecvWindow;
+    this.#opts = options;
+    const dir = (peerMax: number, localMax: number): DirState => ({
+      localOpened: 0,
+      peerMax,
+      blockedAt: -1,
+      blockedPending: false,
+      remoteOpened: 0,
+      remoteClosed: 0,
+      localMax,
+      concurrency: localMax,
+      maxStreamsPending: false,
+    });
+    this.#dirs = [
+      dir(options.peer.maxStreamsBidi, options.local.maxStreamsBidi),
+      dir(options.peer.maxStreamsUni, options.local.maxStreamsUni),
+    ];
+  }
+
+  /**
+   * Number of open streams.
+   *
+   * @example
+   * ```ts
+   * import { RecvWindow, SendCredit, StreamMap } from "@gquic/core/quic";
+   * const l = {
+   *   maxStreamsBidi: 1,
+   *   maxStreamsUni: 1,
+   *   maxStreamDataBidiLocal: 10,
+   *   maxStreamDataBidiRemote: 10,
+   *   maxStreamDataUni: 10,
+   * };
+   * const m = new StreamMap({
+   *   isServer: true,
+   *   local: l,
+   *   peer: l,
+   *   connSendCredit: new SendCredit(10),
+   *   connRecvWindow: new RecvWindow({ initialWindow: 10 }),
+   * });
+   * console.log(m.size); // 0
+   * ```
+   */
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  /**
+   * The stream with this ID, if open.
+   *
+   * @example
+   * ```ts
+   * import { RecvWindow, SendCredit, StreamMap } from "@gquic/core/quic";
+   * const l = {
+   *   maxStreamsBidi: 1,
+   *   maxStreamsUni: 1,
+   *   maxStreamDataBidiLocal: 10,
+   *   maxStreamDataBidiRemote: 10,
+   *   maxStreamDataUni: 10,
+   * };
+   * const m = new StreamMap({
+   *   isServer: true,
+   *   local: l,
+   *   peer: l,
+   *   connSendCredit: new SendCredit(10),
+   *   connRecvWindow: new RecvWindow({ initialWindow: 10 }),
+   * });
+   * console.log(m.get(0)); // undefined
+   * ```
+   */
+  get(id: number): StreamEntry | undefined {
+    return this.#streams.get(id);
+  }
+
+  /**
+   * Iterates over the open streams.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const ids = (m: StreamMap) => [...m.entries()].map((s) => s.id);
+   * console.log(typeof ids);
+   * ```
+   */
+  entries(): IterableIterator<StreamEntry> {
+    return this.#streams.values();
+  }
+
+  /**
+   * Applies the peer's transport parameters once known (after the
+   * handshake; before that, e.g. remembered 0-RTT values may be used).
+   * Limits only grow.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const apply = (m: StreamMap) =>
+   *   m.setPeerLimits({
+   *     maxStreamsBidi: 100,
+   *     maxStreamsUni: 3,
+   *     maxStreamDataBidiLocal: 1 << 20,
+   *     maxStreamDataBidiRemote: 1 << 20,
+   *     maxStreamDataUni: 1 << 20,
+   *   });
+   * console.log(typeof apply);
+   * ```
+   */
+  setPeerLimits(peer: StreamLimits): void {
+    this.#peer = peer;
+    this.onMaxStreams(true, peer.maxStreamsBidi);
+    this.onMaxStreams(false, peer.maxStreamsUni);
+    for (const s of this.#streams.values()) {
+      if (s.send !== null) s.send.onMaxStreamData(this.#peerSendLimit(s.id));
+    }
+  }
+
+  /**
+   * Opens a local bidirectional stream, or returns null (and arms
+   * STREAMS_BLOCKED, once per limit) if the peer's limit is reached.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const open = (m: StreamMap) => m.openBidi()?.send?.write(new Uint8Array(1));
+   * console.log(typeof open);
+   * ```
+   */
+  openBidi(): StreamEntry | null {
+    return this.#openLocal(true);
+  }
+
+  /**
+   * Opens a local unidirectional (send-only) stream, or returns null (and
+   * arms STREAMS_BLOCKED) if the peer's limit is reached.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const open = (m: StreamMap) => m.openUni()?.send?.finish();
+   * console.log(typeof open);
+   * ```
+   */
+  openUni(): StreamEntry | null {
+    return this.#openLocal(false);
+  }
+
+  /**
+   * Handles MAX_STREAMS (RFC 9000 §19.11): values above 2^60 are a
+   * FRAME_ENCODING_ERROR; values that do not increase the limit are ignored.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const more = (m: StreamMap) => m.onMaxStreams(true, 200);
+   * console.log(typeof more);
+   * ```
+   */
+  onMaxStreams(bidi: boolean, maxStreams: number): void {
+    if (maxStreams > MAX_STREAMS_LIMIT) {
+      throw new QuicError(
+        TransportErrorCode.FRAME_ENCODING_ERROR,
+        `MAX_STREAMS ${maxStreams} exceeds 2^60`,
+        bidi ? 0x12 : 0x13,
+      );
+    }
+    const d = this.#dirs[bidi ? 0 : 1];
+    if (maxStreams <= d.peerMax) return;
+    d.peerMax = maxStreams;
+    d.blockedPending = false;
+  }
+
+  /**
+   * Takes a pending STREAMS_BLOCKED frame, or null.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.takeStreamsBlocked();
+   * console.log(typeof f);
+   * ```
+   */
+  takeStreamsBlocked(): StreamsFrameInfo | null {
+    for (let i = 0; i < 2; i++) {
+      const d = this.#dirs[i];
+      if (d.blockedPending) {
+        d.blockedPending = false;
+        return { bidi: i === 0, limit: d.peerMax };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Takes a pending MAX_STREAMS frame, or null.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.takeMaxStreams();
+   * console.log(typeof f);
+   * ```
+   */
+  takeMaxStreams(): StreamsFrameInfo | null {
+    for (let i = 0; i < 2; i++) {
+      const d = this.#dirs[i];
+      if (d.maxStreamsPending) {
+        d.maxStreamsPending = false;
+        return { bidi: i === 0, limit: d.localMax };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A MAX_STREAMS frame was lost: resend the current limit if it still is
+   * the newest (RFC 9000 §13.3).
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.onMaxStreamsLost({ bidi: true, limit: 10 });
+   * console.log(typeof f);
+   * ```
+   */
+  onMaxStreamsLost(frame: StreamsFrameInfo): void {
+    const d = this.#dirs[frame.bidi ? 0 : 1];
+    if (frame.limit === d.localMax) d.maxStreamsPending = true;
+  }
+
+  /**
+   * Our current limit on peer streams of a direction (as advertised).
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.localMaxStreams(true);
+   * console.log(typeof f);
+   * ```
+   */
+  localMaxStreams(bidi: boolean): number {
+    return this.#dirs[bidi ? 0 : 1].localMax;
+  }
+
+  /**
+   * Finds (or implicitly opens) the stream a peer frame addresses.
+   * Throws STREAM_STATE_ERROR for a part that cannot exist (the receiving
+   * part of a local unidirectional stream, the sending part of a peer
+   * unidirectional stream, any local stream not yet opened) and
+   * STREAM_LIMIT_ERROR for a peer stream beyond our limit (RFC 9000 §4.6,
+   * §19.4, §19.5, §19.8, §19.10, §19.13). Opening a peer stream opens every
+   * lower-numbered stream of its type (§3.2). Returns null for a stream that
+   * existed and is closed: its frames are late and are ignored.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.streamForFrame(4, "recv")?.recv;
+   * console.log(typeof f);
+   * ```
+   * @param frameType the frame type, recorded in the error
+   */
+  streamForFrame(id: number, part: StreamPart, frameType?: number): StreamEntry | null {
+    const bidi = isBidirectional(id);
+    const local = isLocallyInitiated(id, this.isServer);
+    if (!bidi && local === (part === "recv")) {
+      throw new QuicError(
+        TransportErrorCode.STREAM_STATE_ERROR,
+        `${part === "recv" ? "receiving" : "sending"} part of ${
+          local ? "local" : "peer"
+        } unidirectional stream ${id} does not exist`,
+        frameType,
+      );
+    }
+    const d = this.#dirs[bidi ? 0 : 1];
+    const index = streamIndex(id);
+    if (local) {
+      if (index >= d.localOpened) {
+        throw new QuicError(
+          TransportErrorCode.STREAM_STATE_ERROR,
+          `local stream ${id} not yet opened`,
+          frameType,
+        );
+      }
+      return this.#streams.get(id) ?? null;
+    }
+    if (index >= d.localMax) {
+      throw new QuicError(
+        TransportErrorCode.STREAM_LIMIT_ERROR,
+        `peer stream ${id} beyond limit ${d.localMax}`,
+        frameType,
+      );
+    }
+    if (index < d.remoteOpened) return this.#streams.get(id) ?? null;
+    const type = typeFor(this.isServer, bidi, false);
+    let entry: StreamEntry | null = null;
+    for (let i = d.remoteOpened; i <= index; i++) {
+      entry = this.#create(makeStreamId(type, i), bidi, false);
+      this.#incoming.push(entry);
+    }
+    d.remoteOpened = index + 1;
+    return entry;
+  }
+
+  /**
+   * Takes the peer-opened streams not yet handed to the application (in
+   * stream ID order).
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const accept = (m: StreamMap) => m.takeIncoming().map((s) => s.id);
+   * console.log(typeof accept);
+   * ```
+   */
+  takeIncoming(): StreamEntry[] {
+    const out = this.#incoming;
+    this.#incoming = [];
+    return out;
+  }
+
+  /**
+   * STREAM frame (RFC 9000 §19.8) → the stream's receiving part.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.onStreamFrame(0, 0, new Uint8Array(1), false, 0);
+   * console.log(typeof f);
+   * ```
+   */
+  onStreamFrame(id: number, offset: number, data: Uint8Array, fin: boolean, now: number): void {
+    const s = this.streamForFrame(id, "recv", 0x08);
+    if (s === null) return;
+    s.recv!.onStreamFrame(offset, data, fin, now);
+    this.maybeRetire(id);
+  }
+
+  /**
+   * RESET_STREAM frame (RFC 9000 §19.4) → the stream's receiving part.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.onResetStream(0, 1n, 0, 0);
+   * console.log(typeof f);
+   * ```
+   */
+  onResetStream(id: number, errorCode: bigint, finalSize: number, now: number): void {
+    const s = this.streamForFrame(id, "recv", 0x04);
+    if (s === null) return;
+    s.recv!.onResetStream(errorCode, finalSize, now);
+    this.maybeRetire(id);
+  }
+
+  /**
+   * STOP_SENDING frame (RFC 9000 §19.5) → the sending part answers with
+   * RESET_STREAM carrying the same code (§3.5).
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.onStopSending(0, 1n);
+   * console.log(typeof f);
+   * ```
+   */
+  onStopSending(id: number, errorCode: bigint): void {
+    const s = this.streamForFrame(id, "send", 0x05);
+    if (s === null) return;
+    s.send!.onStopSending(errorCode);
+  }
+
+  /**
+   * MAX_STREAM_DATA frame (RFC 9000 §19.10) → the sending part.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.onMaxStreamData(0, 1 << 20);
+   * console.log(typeof f);
+   * ```
+   */
+  onMaxStreamData(id: number, maxStreamData: number): void {
+    const s = this.streamForFrame(id, "send", 0x11);
+    if (s === null) return;
+    s.send!.onMaxStreamData(maxStreamData);
+  }
+
+  /**
+   * STREAM_DATA_BLOCKED frame (RFC 9000 §19.13): validates the stream (it
+   * may open it) and otherwise needs no action, since credit is granted as
+   * the application reads.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.onStreamDataBlocked(0);
+   * console.log(typeof f);
+   * ```
+   */
+  onStreamDataBlocked(id: number): void {
+    this.streamForFrame(id, "recv", 0x15);
+  }
+
+  /**
+   * Removes the stream if both of its parts are in terminal states; for a
+   * peer stream this returns one unit of MAX_STREAMS credit (RFC 9000 §4.6).
+   * Call after application actions that may finish a stream.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.maybeRetire(0);
+   * console.log(typeof f);
+   * ```
+   * @returns true if the stream was removed
+   */
+  maybeRetire(id: number): boolean {
+    const s = this.#streams.get(id);
+    if (s === undefined) return false;
+    if (s.send !== null && !s.send.isTerminal) return false;
+    if (s.recv !== null && !s.recv.isTerminal) return false;
+    this.#streams.delete(id);
+    if (!isLocallyInitiated(id, this.isServer)) {
+      const d = this.#dirs[isBidirectional(id) ? 0 : 1];
+      d.remoteClosed++;
+      // Keep `concurrency` peer streams available; advertise in batches of
+      // an eighth of it so MAX_STREAMS frames are not sent per stream.
+      const target = d.remoteClosed + d.concurrency;
+      if (target - d.localMax >= Math.max(1, Math.floor(d.concurrency / 8))) {
+        d.localMax = target;
+        d.maxStreamsPending = true;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Scans all streams and removes those that are finished.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.retireClosed();
+   * console.log(typeof f);
+   * ```
+   * @returns number of streams removed
+   */
+  retireClosed(): number {
+    let n = 0;
+    for (const id of [...this.#streams.keys()]) if (this.maybeRetire(id)) n++;
+    return n;
+  }
+
+  #openLocal(bidi: boolean): StreamEntry | null {
+    const d = this.#dirs[bidi ? 0 : 1];
+    if (d.localOpened >= d.peerMax) {
+      // RFC 9000 §4.6: SHOULD send STREAMS_BLOCKED; once per limit value.
+      if (d.blockedAt !== d.peerMax) {
+        d.blockedAt = d.peerMax;
+        d.blockedPending = true;
+      }
+      return null;
+    }
+    const id = makeStreamId(typeFor(this.isServer, bidi, true), d.localOpened);
+    d.localOpened++;
+    return this.#create(id, bidi, true);
+  }
+
+  /** The peer's initial limit on our sending on stream `id` (RFC 9000 §18.2). */
+  #peerSendLimit(id: number): number {
+    if (!isBidirectional(id)) return this.#peer.maxStreamDataUni;
+    return isLocallyInitiated(id, this.isServer)
+      ? this.#peer.maxStreamDataBidiRemote
+      : this.#peer.maxStreamDataBidiLocal;
+  }
+
+  /** Our initial limit on the peer's sending on stream `id`. */
+  #localRecvLimit(id: number): number {
+    if (!isBidirectional(id)) return this.#local.maxStreamDataUni;
+    return isLocallyInitiated(id, this.isServer)
+      ? this.#local.maxStreamDataBidiLocal
+      : this.#local.maxStreamDataBidiRemote;
+  }
+
+  #create(id: number, bidi: boolean, local: boolean): StreamEntry {
+    const o = this.#opts;
+    const hasSend = bidi || local;
+    const hasRecv = bidi || !local;
+    const send = hasSend
+      ? new SendStream(id, {
+        connCredit: this.#connSend,
+        initialMaxStreamData: this.#peerSendLimit(id),
+        maxBuffered: o.maxBuffered,
+      })
+      : null;
+    let recv: RecvStream | null = null;
+    if (hasRecv) {
+      const initialWindow = this.#localRecvLimit(id);
+      recv = new RecvStream(id, {
+        connWindow: this.#connRecv,
+        window: {
+          initialWindow,
+          maxWindow: Math.max(initialWindow, o.maxStreamWindow ?? initialWindow * 16),
+          rtt: o.rtt,
+        },
+        maxRanges: o.maxRanges,
+      });
+    }
+    const entry: StreamEntry = { id, send, recv };
+    this.#streams.set(id, entry);
+    return entry;
+  }
+}
