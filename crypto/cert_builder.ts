@@ -21,6 +21,8 @@ import {
   derTime,
   derUtf8String,
 } from "./tls/asn1.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { DerReader } from "./tls/asn1.ts";
 import { parseIp } from "./tls/hostname.ts";
 import { type KeyType, type TlsPrivateKey, tlsPrivateKeyFromKeyObject } from "./tls/keys.ts";
 import { encodePem } from "./tls/pem.ts";
@@ -127,6 +129,16 @@ function extension(oid: string, critical: boolean, value: Uint8Array): Uint8Arra
     : derSequence(derOid(oid), derOctetString(value));
 }
 
+/**
+ * Key identifier: the leftmost 160 bits of SHA-256 of the subjectPublicKey
+ * bits (RFC 7093 §2 method 1).
+ */
+function keyIdentifier(spki: Uint8Array): Uint8Array {
+  const r = new DerReader(spki).sequence();
+  r.element(); // AlgorithmIdentifier
+  return sha256(r.bitStringBytes()).subarray(0, 20);
+}
+
 /** keyUsage as a DER named-bit BIT STRING (trailing zero bits dropped, X.690 §11.2.2). */
 function keyUsageBits(mask: number): Uint8Array {
   let high = -1;
@@ -181,6 +193,12 @@ export function createCertificate(opts: CreateCertificateOptions): IssuedCertifi
   const eku = opts.extKeyUsage ?? (isCA ? [] : ["serverAuth", "clientAuth"]);
   if (eku.length) {
     exts.push(extension(Oid.extKeyUsage, false, derSequence(...eku.map((p) => derOid(Oid[p])))));
+  }
+  // RFC 5280 §4.2.1.1–2: SKI on every certificate, AKI unless self-signed.
+  exts.push(extension(Oid.subjectKeyIdentifier, false, derOctetString(keyIdentifier(key.spki))));
+  if (opts.issuer) {
+    const aki = derSequence(derContext(0, false, keyIdentifier(signer.spki)));
+    exts.push(extension(Oid.authorityKeyIdentifier, false, aki));
   }
   const sans: Uint8Array[] = [];
   for (const d of opts.sanDns ?? []) sans.push(derIa5String(d, 0x82));
