@@ -162,7 +162,7 @@ export async function createWebCryptoAead(
 
 /**
  * Adapts a synchronous {@link Aead} to the {@link AsyncAead} interface (the
- * work happens synchronously; the promise is already settled).
+ * work happens synchronously inside the call; errors become rejections).
  *
  * @example
  * ```ts
@@ -176,9 +176,10 @@ export async function createWebCryptoAead(
 export function asyncAead(aead: Aead): AsyncAead {
   return {
     suite: aead.suite,
-    seal: (pn, buf, aadStart, payloadStart, payloadEnd) =>
-      Promise.resolve(aead.seal(pn, buf, aadStart, payloadStart, payloadEnd)),
-    open: (pn, buf, aadStart, payloadStart, packetEnd) =>
-      Promise.resolve(aead.open(pn, buf, aadStart, payloadStart, packetEnd)),
+    // async: a caller-bug exception becomes a rejection, as with WebCrypto.
+    seal: async (pn, buf, aadStart, payloadStart, payloadEnd) =>
+      await Promise.resolve(aead.seal(pn, buf, aadStart, payloadStart, payloadEnd)),
+    open: async (pn, buf, aadStart, payloadStart, packetEnd) =>
+      await Promise.resolve(aead.open(pn, buf, aadStart, payloadStart, packetEnd)),
   };
 }

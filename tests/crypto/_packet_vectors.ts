@@ -9,6 +9,7 @@ export const hex = (s: string): Uint8Array =>
 export const toHex = (b: Uint8Array): string =>
   Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
+export { v1, v2 };
 export type VectorFile = typeof v1 | typeof v2;
 export const VECTOR_FILES: { name: string; version: number; v: VectorFile }[] = [
   { name: "v1 (RFC 9001 §A)", version: 0x00000001, v: v1 },
