@@ -1,0 +1,677 @@
+/**
+ * The TLS 1.3 server handshake for QUIC (RFC 8446 §4, RFC 9001 §4), sans-IO:
+ * `receive` takes the client's handshake bytes per encryption level and
+ * `pollEvent` yields the server flight, secrets to install, and completion.
+ * @module
+ */
+import type { HashName } from "../hkdf.ts";
+import { AlertDescription, TlsAlertError } from "./alert.ts";
+import { verifyCertificateChain } from "./cert_verify.ts";
+import {
+  decodeAlpn,
+  decodeClientKeyShares,
+  decodeCookie,
+  decodeOfferedPsks,
+  decodePskModes,
+  decodeServerName,
+  decodeU16List,
+  encodeAlpn,
+  encodeCookie,
+  encodeServerKeyShare,
+  encodeU16,
+  encodeU16List,
+  encodeU32,
+  ExtensionType,
+  illegalParameter,
+  type KeyShareEntry,
+  PSK_DHE_KE,
+  TLS13_VERSION,
+} from "./extensions.ts";
+import {
+  certificateVerifyContent,
+  DEFAULT_CIPHER_SUITES,
+  DEFAULT_GROUPS,
+  HandshakeEndpoint,
+  type HandshakeMessage,
+  protocolViolation,
+  unexpected,
+} from "./handshake.ts";
+import {
+  constantTimeEqual,
+  finishedVerifyData,
+  KeySchedule,
+  resumptionPsk,
+  suiteHash,
+} from "./key_schedule.ts";
+import { isSupportedGroup, serverKeyExchange } from "./key_share.ts";
+import { KeyLogLabel } from "./keylog.ts";
+import {
+  decodeCertificate,
+  decodeCertificateVerify,
+  decodeClientHello,
+  encodeCertificate,
+  encodeCertificateRequest,
+  encodeCertificateVerify,
+  encodeEncryptedExtensions,
+  encodeFinished,
+  encodeNewSessionTicket,
+  encodeServerHello,
+  HandshakeType,
+  HRR_RANDOM,
+  type ParsedClientHello,
+} from "./messages.ts";
+import { decodeTicketState, encodeTicketState, type TicketState } from "./session_ticket.ts";
+import {
+  sign,
+  signatureSchemesForKey,
+  SUPPORTED_SIGNATURE_SCHEMES,
+  verifySignature,
+} from "./signature.ts";
+import { Transcript } from "./transcript.ts";
+import {
+  EncryptionLevel,
+  type EncryptionLevelValue,
+  type RawExtension,
+  type TlsServerOptions,
+} from "./types.ts";
+
+const enum State {
+  WaitClientHello,
+  WaitClientHello2,
+  WaitCertificate,
+  WaitCertificateVerify,
+  WaitFinished,
+  Connected,
+}
+
+/** RFC 8446 §8.3: accept 0-RTT only when the ticket age is this close to ours. */
+const MAX_TICKET_AGE_SKEW_MS = 10_000;
+
+interface AcceptedPsk {
+  psk: Uint8Array;
+  state: TicketState;
+  index: number;
+  identity: Uint8Array;
+  obfuscatedAge: number;
+}
+
+function missing(what: string): TlsAlertError {
+  return new TlsAlertError(AlertDescription.missing_extension, `missing ${what}`);
+}
+
+function concatAll(parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  len = 0;
+  for (const p of parts) {
+    out.set(p, len);
+    len += p.length;
+  }
+  return out;
+}
+
+/**
+ * A TLS 1.3 server.
+ *
+ * @example
+ * ```ts
+ * import { createCertificate, TlsServer } from "@gquic/core/crypto";
+ * const cert = createCertificate({ subject: "localhost", sanDns: ["localhost"] });
+ * const server = new TlsServer({
+ *   random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+ *   certificateChain: [cert.certDer],
+ *   privateKey: cert.key,
+ *   alpnProtocols: ["h3"],
+ *   transportParameters: new Uint8Array(0),
+ * });
+ * console.log(server.pollEvent()); // undefined
+ * ```
+ */
+export class TlsServer extends HandshakeEndpoint {
+  readonly #o: TlsServerOptions;
+  readonly #suites: number[];
+  readonly #groups: number[];
+  #state = State.WaitClientHello;
+  #transcript = new Transcript();
+  #hash: HashName = "sha256";
+  #ks: KeySchedule | undefined;
+  #hrrGroup = 0;
+  #cookie: Uint8Array | undefined;
+  #sessionId: Uint8Array = new Uint8Array(0);
+  #clientSpki: Uint8Array | undefined;
+  #requestedClientCert = false;
+  #earlyDataContext: Uint8Array;
+  /** SNI the client sent. */
+  serverName: string | undefined = undefined;
+  /** Signature scheme of our CertificateVerify (0 when resumed). */
+  signatureScheme = 0;
+
+  /**
+   * Creates a server waiting for a ClientHello.
+   * @param options server options
+   */
+  constructor(options: TlsServerOptions) {
+    super(options);
+    this.#o = options;
+    this.#suites = (options.cipherSuites ?? DEFAULT_CIPHER_SUITES).filter((s) => suiteHash(s));
+    this.#groups = (options.groups ?? DEFAULT_GROUPS).filter(isSupportedGroup);
+    this.#earlyDataContext = options.earlyDataContext ?? options.transportParameters ??
+      new Uint8Array(0);
+    if (this.#suites.length === 0 || this.#groups.length === 0) {
+      throw new TlsAlertError(AlertDescription.internal_error, "no cipher suites or groups");
+    }
+    if (this.quic && !options.transportParameters) {
+      throw new TlsAlertError(AlertDescription.internal_error, "QUIC needs transportParameters");
+    }
+  }
+
+  /** The key schedule (after ClientHello), for tests and exporters. */
+  get keySchedule(): KeySchedule | undefined {
+    return this.#ks;
+  }
+
+  /** Handles one client message. */
+  protected handleMessage(level: EncryptionLevelValue, msg: HandshakeMessage): void {
+    const want = (lvl: number, type: number) => {
+      if (level !== lvl || msg.type !== type) {
+        // RFC 9001 §8.3: EndOfEarlyData does not exist in QUIC.
+        if (this.quic && msg.type === HandshakeType.end_of_early_data) {
+          throw protocolViolation("EndOfEarlyData in QUIC");
+        }
+        throw unexpected(`handshake message ${msg.type} at level ${level} in state ${this.#state}`);
+      }
+    };
+    switch (this.#state) {
+      case State.WaitClientHello:
+      case State.WaitClientHello2:
+        want(EncryptionLevel.Initial, HandshakeType.client_hello);
+        return this.#onClientHello(msg);
+      case State.WaitCertificate:
+        want(EncryptionLevel.Handshake, HandshakeType.certificate);
+        return this.#onCertificate(msg);
+      case State.WaitCertificateVerify:
+        want(EncryptionLevel.Handshake, HandshakeType.certificate_verify);
+        return this.#onCertificateVerify(msg);
+      case State.WaitFinished:
+        want(EncryptionLevel.Handshake, HandshakeType.finished);
+        return this.#onFinished(msg);
+      default:
+        // RFC 9001 §6: no KeyUpdate; nothing else comes after the client's Finished.
+        throw unexpected(`handshake message ${msg.type} after the handshake`);
+    }
+  }
+
+  #onClientHello(msg: HandshakeMessage): void {
+    const o = this.#o;
+    const ch = decodeClientHello(msg.body);
+    const second = this.#state === State.WaitClientHello2;
+    const ext = ch.extensions;
+
+    // RFC 8446 §4.2.1: TLS 1.3 is negotiated only through supported_versions.
+    const sv = ext.get(ExtensionType.supported_versions);
+    if (!sv) throw new TlsAlertError(AlertDescription.protocol_version, "client lacks TLS 1.3");
+    if (!decodeU16List(sv, 1, "supported_versions").includes(TLS13_VERSION)) {
+      throw new TlsAlertError(AlertDescription.protocol_version, "client lacks TLS 1.3");
+    }
+    if (ch.legacyVersion < 0x0301) {
+      throw new TlsAlertError(AlertDescription.protocol_version, "bad legacy_version");
+    }
+    // RFC 9001 §8.4: a non-empty legacy_session_id is a PROTOCOL_VIOLATION in QUIC.
+    if (this.quic && ch.sessionId.length !== 0) throw protocolViolation("legacy_session_id set");
+    if (second) {
+      if (!constantTimeEqual(ch.random, this.clientRandom)) {
+        throw illegalParameter("ClientHello2 random differs");
+      }
+      // RFC 8446 §4.1.2: early_data is not allowed after HelloRetryRequest.
+      if (ext.has(ExtensionType.early_data)) throw illegalParameter("early_data in ClientHello2");
+      if (this.#cookie) {
+        const c = ext.get(ExtensionType.cookie);
+        if (!c || !constantTimeEqual(decodeCookie(c), this.#cookie)) {
+          throw illegalParameter("cookie missing or wrong");
+        }
+      }
+    }
+    this.clientRandom = ch.random.slice();
+    this.#sessionId = ch.sessionId.slice();
+
+    // Cipher suite: our preference among the client's (GREASE is just unknown).
+    let suite = this.#suites.find((s) => ch.cipherSuites.includes(s));
+    if (suite === undefined) {
+      throw new TlsAlertError(AlertDescription.handshake_failure, "no common cipher suite");
+    }
+    if (second && suite !== this.cipherSuite) {
+      if (!ch.cipherSuites.includes(this.cipherSuite)) {
+        throw illegalParameter("ClientHello2 dropped the selected suite");
+      }
+      suite = this.cipherSuite;
+    }
+
+    // Groups and key shares (RFC 8446 §4.2.7, §4.2.8, §9.2).
+    const sgExt = ext.get(ExtensionType.supported_groups);
+    const ksExt = ext.get(ExtensionType.key_share);
+    const pskExt = ext.get(ExtensionType.pre_shared_key);
+    if (!ksExt) throw missing("key_share");
+    if (!sgExt) throw missing("supported_groups");
+    const clientGroups = decodeU16List(sgExt, 2, "supported_groups");
+    const shares = decodeClientKeyShares(ksExt);
+    for (const s of shares) {
+      if (!clientGroups.includes(s.group)) {
+        throw illegalParameter("key share for an unoffered group");
+      }
+    }
+    if (!pskExt && !ext.has(ExtensionType.signature_algorithms)) {
+      throw missing("signature_algorithms");
+    }
+
+    const sni = ext.get(ExtensionType.server_name);
+    this.serverName = sni ? decodeServerName(sni) : undefined;
+
+    // ALPN (RFC 7301 §3.2; RFC 9001 §8.1 makes it mandatory for QUIC).
+    const alpnExt = ext.get(ExtensionType.application_layer_protocol_negotiation);
+    const ours = o.alpnProtocols ?? [];
+    if (alpnExt) {
+      const theirs = decodeAlpn(alpnExt);
+      if (ours.length > 0) {
+        const pick = ours.find((p) => theirs.includes(p));
+        if (!pick) {
+          throw new TlsAlertError(AlertDescription.no_application_protocol, "no common ALPN");
+        }
+        this.alpnProtocol = pick;
+      }
+    } else if (this.quic && ours.length > 0) {
+      throw new TlsAlertError(AlertDescription.no_application_protocol, "client sent no ALPN");
+    }
+
+    // RFC 9001 §8.2: transport parameters are mandatory in QUIC.
+    const tp = ext.get(ExtensionType.quic_transport_parameters);
+    if (this.quic) {
+      if (!tp) throw missing("quic_transport_parameters");
+      this.peerTransportParameters = tp;
+    }
+
+    // Key share selection: prefer a group the client already sent a share for.
+    let share: KeyShareEntry | undefined;
+    if (second) {
+      share = shares.find((s) => s.group === this.#hrrGroup);
+      if (!share) {
+        throw illegalParameter("ClientHello2 lacks the requested key share");
+      }
+    } else {
+      for (const g of this.#groups) {
+        share = shares.find((s) => s.group === g);
+        if (share) break;
+      }
+    }
+    const hrrGroup = share ? 0 : this.#groups.find((g) => clientGroups.includes(g));
+    if (!share && hrrGroup === undefined) {
+      throw new TlsAlertError(AlertDescription.handshake_failure, "no common group");
+    }
+    if (!second && (!share || o.helloRetryCookie)) {
+      this.#hrrGroup = share ? share.group : hrrGroup!;
+      return this.#sendHelloRetryRequest(msg, ch, suite, share ? 0 : hrrGroup!);
+    }
+
+    // Resumption (RFC 8446 §4.2.11): may change the suite to one with the PSK's hash.
+    let accepted: AcceptedPsk | undefined;
+    if (pskExt && o.ticketKeys) {
+      const modes = ext.get(ExtensionType.psk_key_exchange_modes);
+      if (!modes) throw missing("psk_key_exchange_modes");
+      if (decodePskModes(modes).includes(PSK_DHE_KE)) {
+        const r = this.#choosePsk(msg, ch, suite, second);
+        if (r) {
+          accepted = r.psk;
+          suite = r.suite;
+        }
+      }
+    } else if (pskExt) {
+      decodeOfferedPsks(pskExt); // still validate its syntax
+    }
+    this.cipherSuite = suite;
+    this.#hash = suiteHash(suite)!;
+
+    // 0-RTT decision (RFC 8446 §4.2.10, §8; RFC 9001 §4.6.2).
+    const offeredEarly = ext.has(ExtensionType.early_data);
+    if (offeredEarly && accepted && !second) {
+      this.earlyDataAccepted = this.#acceptEarlyData(accepted);
+    }
+
+    // Key exchange. The server random is drawn before the key share (RFC 8448 order).
+    const random = this.random(32);
+    const kx = serverKeyExchange(share!.group, share!.keyExchange, this.random);
+    this.group = share!.group;
+
+    this.#transcript.add(msg.raw);
+    const ks = new KeySchedule(this.#hash, accepted?.psk);
+    this.#ks = ks;
+    if (this.earlyDataAccepted) {
+      const early = ks.clientEarlyTrafficSecret(this.#transcript.hash(this.#hash));
+      this.logSecret(KeyLogLabel.clientEarly, early);
+      this.emit({
+        type: "secrets",
+        level: EncryptionLevel.ZeroRtt,
+        cipherSuite: suite,
+        read: early,
+      });
+      this.emit({ type: "earlyDataAccepted" });
+    } else if (offeredEarly) {
+      this.emit({ type: "earlyDataRejected" });
+    }
+
+    const shExts: RawExtension[] = [
+      {
+        type: ExtensionType.key_share,
+        data: encodeServerKeyShare({ group: share!.group, keyExchange: kx.keyExchange }),
+      },
+      { type: ExtensionType.supported_versions, data: encodeU16(TLS13_VERSION) },
+    ];
+    if (accepted) {
+      shExts.push({ type: ExtensionType.pre_shared_key, data: encodeU16(accepted.index) });
+      this.resumed = true;
+    }
+    const sh = encodeServerHello({
+      random,
+      sessionId: this.#sessionId,
+      cipherSuite: suite,
+      extensions: shExts,
+    });
+    this.#transcript.add(sh);
+    ks.handshake(kx.sharedSecret, this.#transcript.hash(this.#hash));
+    this.assertLevelDrained(EncryptionLevel.Initial);
+    this.emit({ type: "handshakeData", level: EncryptionLevel.Initial, data: sh });
+    this.logSecret(KeyLogLabel.clientHandshake, ks.clientHandshakeTrafficSecret);
+    this.logSecret(KeyLogLabel.serverHandshake, ks.serverHandshakeTrafficSecret);
+    this.emit({
+      type: "secrets",
+      level: EncryptionLevel.Handshake,
+      cipherSuite: suite,
+      read: ks.clientHandshakeTrafficSecret,
+      write: ks.serverHandshakeTrafficSecret,
+    });
+
+    // Second flight: EncryptedExtensions [CertificateRequest Certificate CertificateVerify] Finished.
+    const flight: Uint8Array[] = [];
+    let eeExts: RawExtension[] = [];
+    if (this.alpnProtocol !== undefined) {
+      eeExts.push({
+        type: ExtensionType.application_layer_protocol_negotiation,
+        data: encodeAlpn([this.alpnProtocol]),
+      });
+    }
+    if (this.quic) {
+      eeExts.push({ type: ExtensionType.quic_transport_parameters, data: o.transportParameters! });
+    }
+    if (this.earlyDataAccepted) {
+      eeExts.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
+    }
+    if (o.customizeEncryptedExtensions) eeExts = o.customizeEncryptedExtensions(eeExts);
+    const ee = encodeEncryptedExtensions(eeExts);
+    this.#transcript.add(ee);
+    flight.push(ee);
+    if (!accepted) {
+      const theirSchemes = decodeU16List(
+        ext.get(ExtensionType.signature_algorithms)!,
+        2,
+        "signature_algorithms",
+      );
+      const scheme = signatureSchemesForKey(o.privateKey).find((s) => theirSchemes.includes(s));
+      if (scheme === undefined) {
+        throw new TlsAlertError(AlertDescription.handshake_failure, "no common signature scheme");
+      }
+      if (o.requestClientCertificate || o.requireClientCertificate) {
+        this.#requestedClientCert = true;
+        const cr = encodeCertificateRequest(new Uint8Array(0), [{
+          type: ExtensionType.signature_algorithms,
+          data: encodeU16List(SUPPORTED_SIGNATURE_SCHEMES, 2),
+        }]);
+        this.#transcript.add(cr);
+        flight.push(cr);
+      }
+      const cert = encodeCertificate(new Uint8Array(0), o.certificateChain);
+      this.#transcript.add(cert);
+      flight.push(cert);
+      const content = certificateVerifyContent(true, this.#transcript.hash(this.#hash));
+      const cv = encodeCertificateVerify(scheme, sign(o.privateKey, scheme, content));
+      this.signatureScheme = scheme;
+      this.#transcript.add(cv);
+      flight.push(cv);
+    }
+    const fin = encodeFinished(
+      finishedVerifyData(
+        this.#hash,
+        ks.serverHandshakeTrafficSecret,
+        this.#transcript.hash(this.#hash),
+      ),
+    );
+    this.#transcript.add(fin);
+    flight.push(fin);
+    ks.application(this.#transcript.hash(this.#hash));
+    this.emit({ type: "handshakeData", level: EncryptionLevel.Handshake, data: concatAll(flight) });
+    this.logSecret(KeyLogLabel.clientTraffic0, ks.clientApplicationTrafficSecret);
+    this.logSecret(KeyLogLabel.serverTraffic0, ks.serverApplicationTrafficSecret);
+    this.logSecret(KeyLogLabel.exporter, ks.exporterMasterSecret);
+    // RFC 9001 §4.1.1 / §5.7: the server may send 1-RTT data now; it reads 1-RTT after Finished.
+    this.emit({
+      type: "secrets",
+      level: EncryptionLevel.OneRtt,
+      cipherSuite: suite,
+      write: ks.serverApplicationTrafficSecret,
+    });
+    this.#state = this.#requestedClientCert ? State.WaitCertificate : State.WaitFinished;
+  }
+
+  #sendHelloRetryRequest(
+    msg: HandshakeMessage,
+    ch: ParsedClientHello,
+    suite: number,
+    group: number,
+  ): void {
+    this.cipherSuite = suite;
+    this.#hash = suiteHash(suite)!;
+    const exts: RawExtension[] = [
+      { type: ExtensionType.supported_versions, data: encodeU16(TLS13_VERSION) },
+    ];
+    if (group) exts.push({ type: ExtensionType.key_share, data: encodeU16(group) });
+    if (this.#o.helloRetryCookie) {
+      this.#cookie = this.random(32);
+      exts.push({ type: ExtensionType.cookie, data: encodeCookie(this.#cookie) });
+    }
+    const hrr = encodeServerHello({
+      random: HRR_RANDOM,
+      sessionId: this.#sessionId,
+      cipherSuite: suite,
+      extensions: exts,
+    });
+    // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash.
+    this.#transcript.add(msg.raw);
+    this.#transcript.replaceWithMessageHash(this.#hash);
+    this.#transcript.add(hrr);
+    if (ch.extensions.has(ExtensionType.early_data)) this.emit({ type: "earlyDataRejected" });
+    this.assertLevelDrained(EncryptionLevel.Initial);
+    this.emit({ type: "handshakeData", level: EncryptionLevel.Initial, data: hrr });
+    this.#state = State.WaitClientHello2;
+  }
+
+  /** Finds a PSK identity we issued, checks its binder; returns it with the suite to use. */
+  #choosePsk(
+    msg: HandshakeMessage,
+    ch: ParsedClientHello,
+    suite: number,
+    second: boolean,
+  ): { psk: AcceptedPsk; suite: number } | undefined {
+    const offered = decodeOfferedPsks(ch.extensions.get(ExtensionType.pre_shared_key)!);
+    for (let i = 0; i < offered.identities.length; i++) {
+      const id = offered.identities[i];
+      const plain = this.#o.ticketKeys!.open(id.identity, this.now);
+      const state = plain ? decodeTicketState(plain) : undefined;
+      if (!state) continue;
+      const age = this.now - state.issuedAt;
+      if (age < 0 || age > state.lifetime * 1000) continue;
+      if (state.serverName !== (this.serverName ?? "")) continue;
+      const h = suiteHash(state.cipherSuite);
+      if (!h) continue;
+      let useSuite = suite;
+      if (suiteHash(suite) !== h) {
+        if (second) continue; // the suite is fixed by the HelloRetryRequest
+        const alt = this.#suites.find((s) => ch.cipherSuites.includes(s) && suiteHash(s) === h);
+        if (alt === undefined) continue;
+        useSuite = alt;
+      }
+      // RFC 8446 §4.2.11.2: verify the binder over the truncated ClientHello.
+      const truncated = msg.raw.subarray(0, 4 + ch.bindersOffset);
+      const ks = new KeySchedule(h, state.psk);
+      const expected = finishedVerifyData(h, ks.binderKey(), this.#transcript.hash(h, truncated));
+      if (!constantTimeEqual(expected, offered.binders[i])) {
+        throw new TlsAlertError(AlertDescription.decrypt_error, "bad PSK binder");
+      }
+      return {
+        psk: {
+          psk: state.psk,
+          state,
+          index: i,
+          identity: id.identity,
+          obfuscatedAge: id.obfuscatedTicketAge,
+        },
+        suite: useSuite,
+      };
+    }
+    return undefined;
+  }
+
+  #acceptEarlyData(p: AcceptedPsk): boolean {
+    const o = this.#o;
+    const s = p.state;
+    if (!this.quic || !o.enableEarlyData || !o.antiReplay) {
+      return false;
+    }
+    if (p.index !== 0 || s.maxEarlyData === 0) return false; // RFC 8446 §4.2.10
+    if (s.cipherSuite !== this.cipherSuite) return false;
+    if (s.alpn !== (this.alpnProtocol ?? "")) return false;
+    if (!constantTimeEqual(s.earlyDataContext, this.#earlyDataContext)) return false;
+    // RFC 8446 §8.3: the client's view of the ticket age must match ours.
+    const clientAge = (p.obfuscatedAge - s.ageAdd) >>> 0;
+    const serverAge = this.now - s.issuedAt;
+    if (Math.abs(clientAge - serverAge) > MAX_TICKET_AGE_SKEW_MS) return false;
+    // RFC 8446 §8.1: each ticket is good for 0-RTT once.
+    return o.antiReplay.checkAndRecord(
+      p.identity,
+      s.issuedAt + s.lifetime * 1000 + MAX_TICKET_AGE_SKEW_MS,
+      this.now,
+    );
+  }
+
+  #onCertificate(msg: HandshakeMessage): void {
+    const cm = decodeCertificate(msg.body);
+    if (cm.context.length !== 0) throw illegalParameter("wrong certificate_request_context");
+    if (cm.certificates.length === 0) {
+      if (this.#o.requireClientCertificate) {
+        throw new TlsAlertError(
+          AlertDescription.certificate_required,
+          "client sent no certificate",
+        );
+      }
+      this.#transcript.add(msg.raw);
+      this.#state = State.WaitFinished;
+      return;
+    }
+    const leaf = verifyCertificateChain(cm.certificates, {
+      trustAnchors: this.#o.clientCaCerts ?? [],
+      now: this.now,
+      purpose: "clientAuth",
+    });
+    this.#clientSpki = leaf.spki;
+    this.peerCertificates = cm.certificates;
+    this.#transcript.add(msg.raw);
+    this.#state = State.WaitCertificateVerify;
+  }
+
+  #onCertificateVerify(msg: HandshakeMessage): void {
+    const cv = decodeCertificateVerify(msg.body);
+    if (!SUPPORTED_SIGNATURE_SCHEMES.includes(cv.scheme)) {
+      throw illegalParameter("signature scheme not offered");
+    }
+    const content = certificateVerifyContent(false, this.#transcript.hash(this.#hash));
+    if (!verifySignature(this.#clientSpki!, cv.scheme, content, cv.signature)) {
+      throw new TlsAlertError(AlertDescription.decrypt_error, "bad client CertificateVerify");
+    }
+    this.#transcript.add(msg.raw);
+    this.#state = State.WaitFinished;
+  }
+
+  #onFinished(msg: HandshakeMessage): void {
+    const ks = this.#ks!;
+    const expected = finishedVerifyData(
+      this.#hash,
+      ks.clientHandshakeTrafficSecret,
+      this.#transcript.hash(this.#hash),
+    );
+    if (msg.body.length !== expected.length) {
+      throw new TlsAlertError(AlertDescription.decode_error, "bad Finished length");
+    }
+    if (!constantTimeEqual(msg.body, expected)) {
+      throw new TlsAlertError(AlertDescription.decrypt_error, "bad client Finished");
+    }
+    this.#transcript.add(msg.raw);
+    ks.resumption(this.#transcript.hash(this.#hash));
+    this.assertLevelDrained(EncryptionLevel.Handshake);
+    this.emit({
+      type: "secrets",
+      level: EncryptionLevel.OneRtt,
+      cipherSuite: this.cipherSuite,
+      read: ks.clientApplicationTrafficSecret,
+    });
+    this.handshakeComplete = true;
+    this.#state = State.Connected;
+    this.emit({ type: "handshakeComplete" });
+    const n = this.#o.ticketKeys ? (this.#o.ticketCount ?? 1) : 0;
+    for (let i = 0; i < n; i++) this.#sendTicket();
+  }
+
+  /**
+   * Issues one more NewSessionTicket at the 1-RTT level (after completion).
+   * Needs `ticketKeys`.
+   */
+  sendSessionTicket(now: number): void {
+    this.guard(() => {
+      if (!this.handshakeComplete || !this.#o.ticketKeys) {
+        throw unexpected("cannot issue a ticket now");
+      }
+      this.now = now;
+      this.#sendTicket();
+    });
+  }
+
+  #ticketNonce = 0;
+
+  #sendTicket(): void {
+    const o = this.#o;
+    const nonce = Uint8Array.of(this.#ticketNonce++ & 0xff);
+    const lifetime = Math.min(o.ticketLifetime ?? 86400, 604800);
+    const r = this.random(4);
+    const ageAdd = ((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0;
+    const maxEarlyData = this.quic && o.enableEarlyData ? 0xffffffff : 0;
+    const psk = resumptionPsk(this.#hash, this.#ks!.resumptionMasterSecret, nonce);
+    const ticket = o.ticketKeys!.seal(
+      encodeTicketState({
+        cipherSuite: this.cipherSuite,
+        issuedAt: this.now,
+        ageAdd,
+        lifetime,
+        maxEarlyData,
+        psk,
+        alpn: this.alpnProtocol ?? "",
+        earlyDataContext: this.#earlyDataContext,
+        serverName: this.serverName ?? "",
+      }),
+      this.now,
+    );
+    const exts: RawExtension[] = [];
+    // RFC 9001 §4.6.1: in QUIC, max_early_data_size is 0xffffffff.
+    if (maxEarlyData) exts.push({ type: ExtensionType.early_data, data: encodeU32(maxEarlyData) });
+    this.emit({
+      type: "handshakeData",
+      level: EncryptionLevel.OneRtt,
+      data: encodeNewSessionTicket({ lifetime, ageAdd, nonce, ticket, extensions: exts }),
+    });
+  }
+}
