@@ -153,7 +153,7 @@ export const transportParameters = (
       fc.record({
         chosenVersion: fc.integer({ min: 1, max: 0xffffffff }),
         availableVersions: fc.array(fc.integer({ min: 1, max: 0xffffffff }), { maxLength: 5 }),
-      }),
+      }).map((v) => ({ ...v })),
       { nil: undefined },
     ),
     ...(role === "server"
@@ -169,7 +169,7 @@ export const transportParameters = (
             ipv6Port: fc.integer({ min: 0, max: 65535 }),
             connectionId: bytes(1, 20),
             statelessResetToken: bytes(16, 16),
-          }),
+          }).map((v) => ({ ...v })),
           { nil: undefined },
         ),
       }
