@@ -127,6 +127,11 @@ export class QpackDecoder {
     return ids.size;
   }
 
+  /** Bytes held: a split encoder instruction plus blocked field sections. */
+  get bufferedBytes(): number {
+    return this.pending.length + this.blockedBytes;
+  }
+
   /** True if part of an encoder instruction is still waiting for more bytes. */
   get hasPartialInstruction(): boolean {
     return this.pending.length > 0;
