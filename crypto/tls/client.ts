@@ -513,7 +513,8 @@ export class TlsClient extends HandshakeEndpoint {
       throw illegalParameter("signature scheme not offered");
     }
     const content = certificateVerifyContent(true, this.#transcript.hash(this.#hash));
-    if (!verifySignature(this.#leafSpki!, cv.scheme, content, cv.signature)) {
+    const verify = this.#o.signatureVerifier ?? verifySignature;
+    if (!verify(this.#leafSpki!, cv.scheme, content, cv.signature)) {
       throw new TlsAlertError(AlertDescription.decrypt_error, "bad server CertificateVerify");
     }
     this.signatureScheme = cv.scheme;

@@ -204,6 +204,17 @@ export interface TlsClientOptions extends TlsCommonOptions {
   certificateChain?: Uint8Array[];
   /** The key of the client certificate. */
   privateKey?: TlsPrivateKey;
+  /**
+   * Test hook replacing the CertificateVerify signature check (default:
+   * `verifySignature`, which refuses RSA keys under 2048 bits). Only for
+   * replaying published traces such as RFC 8448's RSA-1024 server.
+   */
+  signatureVerifier?: (
+    spki: Uint8Array,
+    scheme: number,
+    data: Uint8Array,
+    signature: Uint8Array,
+  ) => boolean;
   /** Test hook: rewrites the ClientHello extension list (pre_shared_key stays last). */
   customizeClientHelloExtensions?: (exts: RawExtension[]) => RawExtension[];
 }
