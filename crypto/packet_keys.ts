@@ -92,7 +92,11 @@ export function packetKeyLabels(version: number): PacketKeyLabels {
  * @example
  * ```ts
  * import { derivePacketKeyMaterial, CipherSuite, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const m = derivePacketKeyMaterial(0x1301, new Uint8Array(32), QUIC_VERSION_1);
+ * const m = derivePacketKeyMaterial(
+ *   CipherSuite.TLS_AES_128_GCM_SHA256,
+ *   new Uint8Array(32),
+ *   QUIC_VERSION_1,
+ * );
  * console.log(m.key.length, m.iv.length, m.hp.length); // 16 12 16
  * ```
  */
@@ -142,7 +146,11 @@ export function derivePacketKeyMaterial(
  * @example
  * ```ts
  * import { nextTrafficSecret, CipherSuite, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const next = nextTrafficSecret(0x1301, new Uint8Array(32), QUIC_VERSION_1);
+ * const next = nextTrafficSecret(
+ *   CipherSuite.TLS_AES_128_GCM_SHA256,
+ *   new Uint8Array(32),
+ *   QUIC_VERSION_1,
+ * );
  * console.log(next.length); // 32
  * ```
  */
