@@ -109,7 +109,7 @@ export function longHeaderSize(f: LongHeaderFields): number {
  *   scid: new Uint8Array(0), packetNumber: 0, pnLength: 1,
  * });
  * patchLength(buf, l, l.payloadOffset + 100 + 16); // payload + AEAD tag
- * console.log(l.pnOffset, buf[l.lengthOffset].toString(16)); // 13 40
+ * console.log(l.pnOffset, buf[l.lengthOffset].toString(16)); // 14 40
  * ```
  */
 export function writeLongHeader(
@@ -279,7 +279,7 @@ export function encodeVersionNegotiation(
  * ```ts
  * import { encodeRetryWithoutTag, QUIC_V1 } from "@gquic/core/quic";
  * const r = encodeRetryWithoutTag(QUIC_V1, new Uint8Array(0), Uint8Array.of(1, 2), Uint8Array.of(7), 0xf);
- * console.log(r[0].toString(16), r.length); // ff 11
+ * console.log(r[0].toString(16), r.length); // ff 10
  * ```
  */
 export function encodeRetryWithoutTag(

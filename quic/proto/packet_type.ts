@@ -14,7 +14,7 @@
  * @example
  * ```ts
  * import { PacketType } from "@gquic/core/quic";
- * console.log(PacketType.Handshake !== PacketType.Initial); // true
+ * console.log(PacketType.Handshake); // 2
  * ```
  */
 export const PacketType = {

@@ -7,7 +7,7 @@
  */
 import { QuicError, TransportErrorCode } from "../errors.ts";
 import { VARINT_MAX } from "../varint.ts";
-import { type PacketTypeValue } from "../packet_type.ts";
+import type { PacketTypeValue } from "../packet_type.ts";
 import type { AckRange, EcnCounts, Frame } from "./types.ts";
 import { FrameType, StreamBits } from "./types.ts";
 import { readVarIntBigAt, readVarIntOrInfinity } from "./varint_ext.ts";

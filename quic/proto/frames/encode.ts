@@ -7,7 +7,7 @@
  */
 import { QuicError, TransportErrorCode } from "../errors.ts";
 import { varIntLength, writeVarInt } from "../varint.ts";
-import { type AckFrame, type Frame, frameTypeOf, FrameType, StreamBits } from "./types.ts";
+import { type AckFrame, type Frame, FrameType, frameTypeOf, StreamBits } from "./types.ts";
 import { varIntLengthBig, writeVarIntBig } from "./varint_ext.ts";
 
 function internal(message: string): QuicError {
@@ -37,7 +37,7 @@ function ackSize(f: AckFrame): number {
  * @example
  * ```ts
  * import { frameSize } from "@gquic/core/quic";
- * console.log(frameSize({ type: "stream", streamId: 4, offset: 0, data: new Uint8Array(100), fin: false })); // 103
+ * console.log(frameSize({ type: "stream", streamId: 4, offset: 0, data: new Uint8Array(100), fin: false })); // 104
  * ```
  */
 export function frameSize(frame: Frame): number {
@@ -99,7 +99,7 @@ export function frameSize(frame: Frame): number {
  * @example
  * ```ts
  * import { streamFrameHeaderSize } from "@gquic/core/quic";
- * console.log(streamFrameHeaderSize(0, 1000, 1200, true)); // 5
+ * console.log(streamFrameHeaderSize(0, 1000, 1200, true)); // 6
  * ```
  */
 export function streamFrameHeaderSize(

@@ -32,17 +32,21 @@ row([FrameType.RESET_STREAM, FrameType.STOP_SENDING], Z | O, 0);
 row([FrameType.CRYPTO], I | H | O, 0);
 row([FrameType.NEW_TOKEN], O, 0);
 row([0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f], Z | O, 0);
-row([
-  FrameType.MAX_DATA,
-  FrameType.MAX_STREAM_DATA,
-  FrameType.MAX_STREAMS_BIDI,
-  FrameType.MAX_STREAMS_UNI,
-  FrameType.DATA_BLOCKED,
-  FrameType.STREAM_DATA_BLOCKED,
-  FrameType.STREAMS_BLOCKED_BIDI,
-  FrameType.STREAMS_BLOCKED_UNI,
-  FrameType.RETIRE_CONNECTION_ID,
-], Z | O, 0);
+row(
+  [
+    FrameType.MAX_DATA,
+    FrameType.MAX_STREAM_DATA,
+    FrameType.MAX_STREAMS_BIDI,
+    FrameType.MAX_STREAMS_UNI,
+    FrameType.DATA_BLOCKED,
+    FrameType.STREAM_DATA_BLOCKED,
+    FrameType.STREAMS_BLOCKED_BIDI,
+    FrameType.STREAMS_BLOCKED_UNI,
+    FrameType.RETIRE_CONNECTION_ID,
+  ],
+  Z | O,
+  0,
+);
 row([FrameType.NEW_CONNECTION_ID, FrameType.PATH_CHALLENGE], Z | O, P);
 row([FrameType.PATH_RESPONSE], O, P);
 // "ih01": only the transport CONNECTION_CLOSE (0x1c) may appear in Initial/Handshake.

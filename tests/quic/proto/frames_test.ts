@@ -14,9 +14,10 @@ import {
 } from "../../../quic/proto/frames/mod.ts";
 import { QuicError, TransportErrorCode } from "../../../quic/proto/errors.ts";
 import { PacketType } from "../../../quic/proto/packet_type.ts";
-import { ackRanges, frame } from "./wire_arbitraries.ts";
+import { frame } from "./wire_arbitraries.ts";
 
-const hex = (s: string) => Uint8Array.from(s.replace(/\s/g, "").match(/../g)!.map((h) => parseInt(h, 16)));
+const hex = (s: string) =>
+  Uint8Array.from(s.replace(/\s/g, "").match(/../g)!.map((h) => parseInt(h, 16)));
 const { FRAME_ENCODING_ERROR, PROTOCOL_VIOLATION, FLOW_CONTROL_ERROR, CRYPTO_BUFFER_EXCEEDED } =
   TransportErrorCode;
 
@@ -106,7 +107,10 @@ Deno.test("frames: known byte encodings (RFC 9000 §19)", () => {
     ackDelay: 0,
     ranges: [[4, 5], [2, 2]],
   });
-  assert.deepEqual(encode({ type: "ack", ackDelay: 0, ranges: [[4, 5], [2, 2]] }), hex("02 05 00 01 01 00 00"));
+  assert.deepEqual(
+    encode({ type: "ack", ackDelay: 0, ranges: [[4, 5], [2, 2]] }),
+    hex("02 05 00 01 01 00 00"),
+  );
   // ACK_ECN carries three counts.
   assert.deepEqual(decodeFrame(hex("03 00 00 00 00 01 02 03"), { offset: 0 }), {
     type: "ack",
@@ -118,13 +122,16 @@ Deno.test("frames: known byte encodings (RFC 9000 §19)", () => {
   const crypto = decodeFrame(hex("06 00 40 f1" + "00".repeat(0xf1)), { offset: 0 });
   assert.equal(crypto.type === "crypto" && crypto.data.length, 0xf1);
   // CONNECTION_CLOSE transport: code 0x0a, frame type 0x08, reason "x".
-  assert.deepEqual(encode({
-    type: "connection_close",
-    application: false,
-    errorCode: 0x0an,
-    frameType: 8,
-    reasonPhrase: Uint8Array.of(0x78),
-  }), hex("1c 0a 08 01 78"));
+  assert.deepEqual(
+    encode({
+      type: "connection_close",
+      application: false,
+      errorCode: 0x0an,
+      frameType: 8,
+      reasonPhrase: Uint8Array.of(0x78),
+    }),
+    hex("1c 0a 08 01 78"),
+  );
   // Error codes keep all 62 bits.
   const rs = decodeFrame(hex("04 00 ff ff ff ff ff ff ff ff 00"), { offset: 0 });
   assert.equal(rs.type === "reset_stream" && rs.errorCode, (1n << 62n) - 1n);
@@ -203,11 +210,18 @@ Deno.test("frames: ACK ranges above the cap are validated then dropped", () => {
 });
 
 Deno.test("frames: permission table enforced by decodeFrames (RFC 9000 §12.4)", () => {
-  const stream = encode({ type: "stream", streamId: 0, offset: 0, data: Uint8Array.of(1), fin: false });
+  const stream = encode({
+    type: "stream",
+    streamId: 0,
+    offset: 0,
+    data: Uint8Array.of(1),
+    fin: false,
+  });
   for (const pt of [PacketType.Initial, PacketType.Handshake]) {
     assert.throws(
       () => decodeFrames(stream, pt),
-      (e: unknown) => e instanceof QuicError && e.code === PROTOCOL_VIOLATION && e.frameType === 0x0a,
+      (e: unknown) =>
+        e instanceof QuicError && e.code === PROTOCOL_VIOLATION && e.frameType === 0x0a,
     );
   }
   assert.equal(decodeFrames(stream, PacketType.ZeroRtt).length, 1);
@@ -228,22 +242,38 @@ Deno.test("frames: max payload helpers fill the space exactly (seeded)", () => {
         const n = maxStreamDataLength(space, streamId, offset, hasLength);
         if (n < 0) {
           assert.ok(
-            frameSize({ type: "stream", streamId, offset, data: new Uint8Array(0), fin: false, hasLength }) >
+            frameSize({
+              type: "stream",
+              streamId,
+              offset,
+              data: new Uint8Array(0),
+              fin: false,
+              hasLength,
+            }) >
               space,
           );
         } else {
           const s = (len: number) =>
-            frameSize({ type: "stream", streamId, offset, data: new Uint8Array(len), fin: false, hasLength });
+            frameSize({
+              type: "stream",
+              streamId,
+              offset,
+              data: new Uint8Array(len),
+              fin: false,
+              hasLength,
+            });
           assert.ok(s(n) <= space, `n=${n} must fit`);
           assert.ok(s(n + 1) > space, `n+1=${n + 1} must not fit`);
         }
         const cn = maxCryptoDataLength(space, offset);
         if (cn >= 0) {
-          const s = (len: number) => frameSize({ type: "crypto", offset, data: new Uint8Array(len) });
+          const s = (len: number) =>
+            frameSize({ type: "crypto", offset, data: new Uint8Array(len) });
           assert.ok(s(cn) <= space && s(cn + 1) > space);
         } else assert.ok(frameSize({ type: "crypto", offset, data: new Uint8Array(0) }) > space);
         const dn = maxDatagramDataLength(space, hasLength);
-        const ds = (len: number) => frameSize({ type: "datagram", data: new Uint8Array(len), hasLength });
+        const ds = (len: number) =>
+          frameSize({ type: "datagram", data: new Uint8Array(len), hasLength });
         if (dn >= 0) assert.ok(ds(dn) <= space && ds(dn + 1) > space);
         else assert.ok(ds(0) > space);
       },

@@ -42,7 +42,9 @@ const load = (name: string): Vectors =>
 const V1 = load("rfc9001-appendix-a-packet-protection.json");
 const V2 = load("rfc9369-appendix-a-packet-protection.json");
 
-for (const [label, vec, version] of [["RFC 9001", V1, QUIC_V1], ["RFC 9369", V2, QUIC_V2]] as const) {
+for (
+  const [label, vec, version] of [["RFC 9001", V1, QUIC_V1], ["RFC 9369", V2, QUIC_V2]] as const
+) {
   Deno.test(`header: ${label} Appendix A client Initial (unprotected and protected)`, () => {
     assert.equal(Number(vec.quic_version), version);
     const ci = vec.client_initial;
@@ -51,7 +53,9 @@ for (const [label, vec, version] of [["RFC 9001", V1, QUIC_V1], ["RFC 9369", V2,
     // Unprotected header followed by a payload of the declared length.
     const pkt = new Uint8Array(ci.protected_packet_length as number);
     pkt.set(header);
-    for (const [bytes, firstByte] of [[pkt, header[0]], [protectedPacket, protectedPacket[0]]] as const) {
+    for (
+      const [bytes, firstByte] of [[pkt, header[0]], [protectedPacket, protectedPacket[0]]] as const
+    ) {
       const h = parsePacketHeader(bytes, 0, 8);
       assert.equal(h.longHeader, true);
       assert.equal(h.version, version);
@@ -128,7 +132,11 @@ for (const [label, vec, version] of [["RFC 9001", V1, QUIC_V1], ["RFC 9369", V2,
     assert.deepEqual(rebuilt, pkt.subarray(0, pkt.length - 16));
     // The pseudo-packet is what the tag authenticates (RFC 9001 §5.8): check with AES-GCM.
     const pseudo = retryPseudoPacket(hex(r.original_destination_connection_id as string), rebuilt);
-    const tag = gcm(hex(r.retry_integrity_key as string), hex(r.retry_integrity_nonce as string), pseudo)
+    const tag = gcm(
+      hex(r.retry_integrity_key as string),
+      hex(r.retry_integrity_nonce as string),
+      pseudo,
+    )
       .encrypt(new Uint8Array(0));
     assert.equal(toHex(tag), r.integrity_tag);
   });
@@ -194,7 +202,11 @@ const longFields = fc.record({
   f.packetType === PacketType.Initial ? f : { ...f, token: undefined }
 );
 
-function buildLong(f: LongHeaderFields & { payload: number }, buf: Uint8Array, off: number): number {
+function buildLong(
+  f: LongHeaderFields & { payload: number },
+  buf: Uint8Array,
+  off: number,
+): number {
   const l = writeLongHeader(buf, off, f);
   assert.equal(l.payloadOffset - off, longHeaderSize(f));
   const end = l.payloadOffset + f.payload;
@@ -203,7 +215,13 @@ function buildLong(f: LongHeaderFields & { payload: number }, buf: Uint8Array, o
   return end;
 }
 
-function checkLong(h: PacketHeader, f: LongHeaderFields, buf: Uint8Array, start: number, end: number) {
+function checkLong(
+  h: PacketHeader,
+  f: LongHeaderFields,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+) {
   assert.equal(h.longHeader, true);
   assert.equal(h.version, f.version);
   assert.equal(h.packetType, f.packetType);

@@ -47,7 +47,9 @@ Deno.test("packet number: encode length + truncate + decode recovers the number 
         const truncated = readPacketNumber(buf, 0, len);
         // The receiver has processed some packet between largestAcked and fullPn.
         const largestPn = Math.max(largestAcked, fullPn - 1 - Math.min(receivedBehind, ahead - 1));
-        if (ahead < 2 ** 31) assert.equal(decodePacketNumber(largestPn, truncated, len * 8), fullPn);
+        if (ahead < 2 ** 31) {
+          assert.equal(decodePacketNumber(largestPn, truncated, len * 8), fullPn);
+        }
       },
     ),
     { seed: 4242, numRuns: 3000 },

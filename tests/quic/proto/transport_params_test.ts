@@ -96,8 +96,14 @@ Deno.test("transport params: extension parameters (RFC 9368, RFC 9221, RFC 9287)
   assert.ok(/6ab200/.test(Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")));
   // Unknown and reserved parameters are ignored.
   assert.ok(isReservedTransportParameter(27n) && !isReservedTransportParameter(28n));
-  const withUnknown = decodeTransportParameters(hex(`${ISCID} 1b 02 aa bb 40 99 01 00 5f ff 00`), "client");
-  assert.deepEqual(withUnknown, { ...defaultTransportParameters(), initialSourceConnectionId: new Uint8Array(0) });
+  const withUnknown = decodeTransportParameters(
+    hex(`${ISCID} 1b 02 aa bb 40 99 01 00 5f ff 00`),
+    "client",
+  );
+  assert.deepEqual(withUnknown, {
+    ...defaultTransportParameters(),
+    initialSourceConnectionId: new Uint8Array(0),
+  });
 });
 
 Deno.test("transport params: invalid values are TRANSPORT_PARAMETER_ERROR (RFC 9000 §18.2)", () => {
@@ -142,8 +148,11 @@ Deno.test("transport params: invalid values are TRANSPORT_PARAMETER_ERROR (RFC 9
   // The same shapes decode fine when valid.
   const ok = decodeTransportParameters(hex(`${ISCID} ${ODCID} ${pa(4)} 02 10 ${token}`), "server");
   assert.deepEqual(ok.preferredAddress?.connectionId, hex("11111111"));
-  assert.equal(decodeTransportParameters(hex(`${ISCID} 08 08 d0 00 00 00 00 00 00 00`), "client")
-    .initialMaxStreamsBidi, Number.MAX_SAFE_INTEGER);
+  assert.equal(
+    decodeTransportParameters(hex(`${ISCID} 08 08 d0 00 00 00 00 00 00 00`), "client")
+      .initialMaxStreamsBidi,
+    Number.MAX_SAFE_INTEGER,
+  );
 });
 
 Deno.test("transport params: encoding invalid values is an INTERNAL_ERROR", () => {
@@ -163,8 +172,14 @@ Deno.test("transport params: encoding invalid values is an INTERNAL_ERROR", () =
     );
   }
   assert.throws(
-    () => encodeTransportParameters({ originalDestinationConnectionId: new Uint8Array(0) }, { senderRole: "client" }),
+    () =>
+      encodeTransportParameters({ originalDestinationConnectionId: new Uint8Array(0) }, {
+        senderRole: "client",
+      }),
     QuicError,
   );
-  assert.throws(() => encodeTransportParameters({}, { reserved: [{ id: 28n, value: new Uint8Array(0) }] }), QuicError);
+  assert.throws(
+    () => encodeTransportParameters({}, { reserved: [{ id: 28n, value: new Uint8Array(0) }] }),
+    QuicError,
+  );
 });

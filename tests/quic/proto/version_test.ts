@@ -16,7 +16,9 @@ Deno.test("version: supported and reserved versions (RFC 9000 §15, RFC 9369)", 
   assert.equal(QUIC_V2, 0x6b3343cf);
   assert.ok(isSupportedVersion(QUIC_V1) && isSupportedVersion(QUIC_V2));
   assert.ok(!isSupportedVersion(0) && !isSupportedVersion(0xff00001d));
-  for (const v of [0x0a0a0a0a, 0x1a2a3a4a, 0xfafafafa]) assert.ok(isReservedVersion(v), v.toString(16));
+  for (const v of [0x0a0a0a0a, 0x1a2a3a4a, 0xfafafafa]) {
+    assert.ok(isReservedVersion(v), v.toString(16));
+  }
   for (const v of [QUIC_V1, QUIC_V2, 0x0a0a0a0b, 0]) assert.ok(!isReservedVersion(v));
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 0xffffffff }), (r) => {
@@ -29,7 +31,9 @@ Deno.test("version: supported and reserved versions (RFC 9000 §15, RFC 9369)", 
 
 Deno.test("version: long header type mapping per version (RFC 9000 §17.2, RFC 9369 §3.2)", () => {
   const v2 = JSON.parse(
-    Deno.readTextFileSync(new URL("../../vectors/rfc9369-appendix-a-packet-protection.json", import.meta.url)),
+    Deno.readTextFileSync(
+      new URL("../../vectors/rfc9369-appendix-a-packet-protection.json", import.meta.url),
+    ),
   ).long_header_packet_types as Record<string, string>;
   const names: [string, number][] = [
     ["initial", PacketType.Initial],

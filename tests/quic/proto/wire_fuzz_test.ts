@@ -63,7 +63,11 @@ function mutate(rng: Rng, input: Uint8Array): Uint8Array {
     const pos = b.length === 0 ? 0 : int(rng, b.length);
     switch (int(rng, 7)) {
       case 0: // bit flips
-        if (b.length) for (let i = 0, n = 1 + int(rng, 4); i < n; i++) b[int(rng, b.length)] ^= 1 << int(rng, 8);
+        if (b.length) {
+          for (let i = 0, n = 1 + int(rng, 4); i < n; i++) {
+            b[int(rng, b.length)] ^= 1 << int(rng, 8);
+          }
+        }
         break;
       case 1: // truncation
         b = b.subarray(0, int(rng, b.length + 1)).slice();
@@ -162,10 +166,18 @@ function headerCorpus(): Uint8Array[] {
     }
     out.push(Uint8Array.from(parts.flatMap((p) => [...p])));
   }
-  out.push(encodeVersionNegotiation(randomBytes(rng, 8), randomBytes(rng, 8), [QUIC_V1, QUIC_V2], 5));
+  out.push(
+    encodeVersionNegotiation(randomBytes(rng, 8), randomBytes(rng, 8), [QUIC_V1, QUIC_V2], 5),
+  );
   for (const v of versions) {
     out.push(Uint8Array.from([
-      ...encodeRetryWithoutTag(v, randomBytes(rng, 8), randomBytes(rng, 8), randomBytes(rng, 20), 0),
+      ...encodeRetryWithoutTag(
+        v,
+        randomBytes(rng, 8),
+        randomBytes(rng, 8),
+        randomBytes(rng, 20),
+        0,
+      ),
       ...randomBytes(rng, 16),
     ]));
   }
@@ -174,7 +186,9 @@ function headerCorpus(): Uint8Array[] {
 
 function frameCorpus(): Uint8Array[] {
   return fc.sample(fc.array(frame, { minLength: 1, maxLength: 6 }), { seed: 78, numRuns: 300 })
-    .map((fs) => encodeAll(fs.filter((f, i) => !(f.type === "padding" && fs[i - 1]?.type === "padding"))));
+    .map((fs) =>
+      encodeAll(fs.filter((f, i) => !(f.type === "padding" && fs[i - 1]?.type === "padding")))
+    );
 }
 
 function tpCorpus(): [Uint8Array, "client" | "server"][] {
