@@ -9,7 +9,7 @@ import { QuicError, TransportErrorCode } from "./errors.ts";
 import { statelessResetToken, tokensEqual } from "./stateless_reset.ts";
 
 /** Longest connection ID allowed in QUIC v1 (RFC 9000 §17.2). */
-export const MAX_CID_LENGTH = 20;
+const MAX_CID_LENGTH = 20;
 
 /** One connection ID with its sequence number and reset token. */
 export interface CidEntry {

@@ -1,0 +1,247 @@
+/**
+ * The handshake (RFC 9001 §4): CRYPTO data to and from the TLS machine, key
+ * installation per encryption level, transport parameters (RFC 9000 §7.4,
+ * §18) with connection ID authentication (§7.3), key discard (RFC 9001
+ * §4.9), HANDSHAKE_DONE, Retry (RFC 9000 §17.2.5) and Version Negotiation.
+ * @module
+ */
+import { QuicError, TransportErrorCode } from "./errors.ts";
+import { type ConnCore, ConnPhase } from "./conn_state.ts";
+import { APPLICATION, HANDSHAKE, INITIAL, type PacketSpace } from "./spaces.ts";
+import { TlsAlertError } from "../../crypto/tls/alert.ts";
+import type { TlsEvent } from "../../crypto/tls/types.ts";
+import { createPacketKeys, updatePacketKeys } from "../../crypto/packet_keys.ts";
+import { createInitialKeys } from "../../crypto/initial_secrets.ts";
+import type { CipherSuiteId } from "../../crypto/cipher_suites.ts";
+import { verifyRetryIntegrityTag } from "../../crypto/retry.ts";
+import {
+  decodeTransportParameters,
+  encodeTransportParameters,
+  type TransportParameters,
+} from "./transport_params.ts";
+import type { PacketHeader } from "./header.ts";
+import { discardSpace } from "./conn_recovery.ts";
+import { onItemLost } from "./conn_items.ts";
+import { applyPeerStreamParams } from "./conn_streams.ts";
+import { cidEqual } from "./cid.ts";
+import { enterClosed } from "./conn_close.ts";
+
+/** Encryption level of a space's CRYPTO stream (RFC 9001 §4). */
+function levelOf(s: PacketSpace): 0 | 2 | 3 {
+  return s.id === INITIAL ? 0 : s.id === HANDSHAKE ? 2 : 3;
+}
+
+/** Installs Initial keys derived from `dcid` (RFC 9001 §5.2). */
+export function installInitialKeys(c: ConnCore, dcid: Uint8Array): void {
+  const k = createInitialKeys(c.version, dcid);
+  const s = c.spaces[INITIAL];
+  s.readKeys = c.isServer ? k.client : k.server;
+  s.writeKeys = c.isServer ? k.server : k.client;
+}
+
+/** Our transport parameters (RFC 9000 §18.2). */
+export function localTransportParameters(c: ConnCore): Uint8Array {
+  const cfg = c.cfg;
+  const p: Partial<TransportParameters> = {
+    maxIdleTimeout: cfg.maxIdleTimeout,
+    maxUdpPayloadSize: cfg.maxUdpPayloadSize,
+    initialMaxData: cfg.initialMaxData,
+    initialMaxStreamDataBidiLocal: cfg.initialMaxStreamDataBidiLocal,
+    initialMaxStreamDataBidiRemote: cfg.initialMaxStreamDataBidiRemote,
+    initialMaxStreamDataUni: cfg.initialMaxStreamDataUni,
+    initialMaxStreamsBidi: cfg.initialMaxStreamsBidi,
+    initialMaxStreamsUni: cfg.initialMaxStreamsUni,
+    ackDelayExponent: cfg.ackDelayExponent,
+    maxAckDelay: cfg.maxAckDelay,
+    disableActiveMigration: cfg.disableActiveMigration,
+    activeConnectionIdLimit: cfg.activeConnectionIdLimit,
+    initialSourceConnectionId: c.localCids.active.get(0)?.cid ?? new Uint8Array(0),
+  };
+  if (cfg.maxDatagramFrameSize > 0) p.maxDatagramFrameSize = cfg.maxDatagramFrameSize;
+  if (c.isServer) {
+    p.originalDestinationConnectionId = c.originalDcid;
+    if (c.retryScid) p.retrySourceConnectionId = c.retryScid;
+    const token = c.localCids.tokenFor(0);
+    if (token) p.statelessResetToken = token;
+  }
+  return encodeTransportParameters(p, { senderRole: c.isServer ? "server" : "client" });
+}
+
+/** Starts the handshake (client: emits the ClientHello). */
+export function startHandshake(c: ConnCore, now: number): void {
+  c.tls.start?.(now);
+  drainTls(c, now);
+}
+
+/** CRYPTO frame (RFC 9000 §19.6): reassemble and feed TLS in order. */
+export function onCryptoFrame(
+  c: ConnCore,
+  s: PacketSpace,
+  offset: number,
+  data: Uint8Array,
+  now: number,
+): void {
+  s.cryptoRecv.insert(offset, data);
+  for (;;) {
+    const chunk = s.cryptoRecv.readChunk(16384);
+    if (!chunk || chunk.length === 0) break;
+    try {
+      c.tls.receive(levelOf(s), chunk, now);
+    } catch (e) {
+      if (e instanceof TlsAlertError) throw e.toQuicError();
+      throw e;
+    }
+    drainTls(c, now);
+  }
+}
+
+/** Applies every pending TLS event. */
+export function drainTls(c: ConnCore, now: number): void {
+  for (;;) {
+    const e = c.tls.pollEvent() as TlsEvent | undefined;
+    if (!e) return;
+    switch (e.type) {
+      case "handshakeData": {
+        const s = e.level === 0
+          ? c.spaces[INITIAL]
+          : e.level === 2
+          ? c.spaces[HANDSHAKE]
+          : c.spaces[APPLICATION];
+        s.cryptoSend.write(e.data.slice());
+        break;
+      }
+      case "secrets":
+        installSecrets(c, e.level, e.cipherSuite as CipherSuiteId, e.read, e.write);
+        break;
+      case "handshakeComplete":
+        onTlsComplete(c, now);
+        break;
+      case "sessionTicket":
+        c.emit({ type: "sessionTicket", ticket: e.ticket });
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function installSecrets(
+  c: ConnCore,
+  level: number,
+  suite: CipherSuiteId,
+  read: Uint8Array | undefined,
+  write: Uint8Array | undefined,
+): void {
+  if (level === 1) return; // 0-RTT: not yet supported (keys ignored, packets dropped).
+  const s = level === 2 ? c.spaces[HANDSHAKE] : c.spaces[APPLICATION];
+  if (read) {
+    s.readKeys = createPacketKeys(suite, read, c.version);
+    if (s.id === APPLICATION) c.nextReadKeys = updatePacketKeys(s.readKeys);
+  }
+  if (write) s.writeKeys = createPacketKeys(suite, write, c.version);
+}
+
+function tpFail(message: string): QuicError {
+  return new QuicError(TransportErrorCode.TRANSPORT_PARAMETER_ERROR, message);
+}
+
+/** Decodes and checks the peer's transport parameters (RFC 9000 §7.3, §7.4). */
+function takePeerParams(c: ConnCore): TransportParameters {
+  const raw = (c.tls as unknown as { peerTransportParameters?: Uint8Array })
+    .peerTransportParameters;
+  if (!raw) {
+    // RFC 9001 §8.2: missing quic_transport_parameters.
+    throw new QuicError(TransportErrorCode.CRYPTO_ERROR + 109, "no transport parameters");
+  }
+  const p = decodeTransportParameters(raw, c.isServer ? "client" : "server");
+  const same = (a: Uint8Array | undefined, b: Uint8Array | undefined) =>
+    a !== undefined && b !== undefined && cidEqual(a, b);
+  if (!same(p.initialSourceConnectionId, c.peerInitialScid)) {
+    throw tpFail("initial_source_connection_id mismatch");
+  }
+  if (!c.isServer) {
+    if (!same(p.originalDestinationConnectionId, c.originalDcid)) {
+      throw tpFail("original_destination_connection_id mismatch");
+    }
+    if (c.retried ? !same(p.retrySourceConnectionId, c.retryScid) : p.retrySourceConnectionId) {
+      throw tpFail("retry_source_connection_id mismatch");
+    }
+  }
+  return p;
+}
+
+function onTlsComplete(c: ConnCore, now: number): void {
+  const p = takePeerParams(c);
+  c.peerParams = p;
+  c.handshakeComplete = true;
+  c.alpn = (c.tls as unknown as { alpnProtocol?: string }).alpnProtocol;
+  if (c.phase === ConnPhase.HANDSHAKE) c.phase = ConnPhase.ESTABLISHED;
+  // RFC 9000 §10.1: the effective idle timeout is the minimum of both.
+  if (p.maxIdleTimeout > 0) c.idleTimeout = Math.min(c.idleTimeout, p.maxIdleTimeout);
+  // RFC 9000 §18.2 max_udp_payload_size: never exceed the peer's limit.
+  c.maxDatagramSize = Math.max(
+    1200,
+    Math.min(c.cfg.maxDatagramSize, p.maxUdpPayloadSize),
+  );
+  c.cc.setMaxDatagramSize(c.maxDatagramSize);
+  if (p.statelessResetToken) c.peerCids.setInitialResetToken(p.statelessResetToken);
+  c.localCids.setPeerLimit(Math.min(p.activeConnectionIdLimit, 8));
+  applyPeerStreamParams(c, p);
+  c.emit({ type: "handshakeCompleted", alpnProtocol: c.alpn });
+  if (c.isServer) {
+    // RFC 9001 §4.1.2: the server's handshake is confirmed on completion;
+    // §4.9.2: Handshake keys are discarded then.
+    c.handshakeConfirmed = true;
+    c.handshakeDonePending = true;
+    discardSpace(c, c.spaces[HANDSHAKE], now);
+  }
+}
+
+/** HANDSHAKE_DONE (RFC 9000 §19.20): the client's handshake is confirmed. */
+export function onHandshakeDone(c: ConnCore, now: number): void {
+  if (c.handshakeConfirmed) return;
+  c.handshakeConfirmed = true;
+  discardSpace(c, c.spaces[HANDSHAKE], now);
+}
+
+/** Client: follow a Retry (RFC 9000 §17.2.5.2). */
+export function onRetry(c: ConnCore, buf: Uint8Array, h: PacketHeader, now: number): void {
+  if (c.receivedFromPeer || c.retried) return; // Only one Retry, and only before any Initial.
+  const packet = buf.subarray(h.packetStart, h.packetEnd);
+  if (!verifyRetryIntegrityTag(c.version, c.originalDcid, packet)) return;
+  if (cidEqual(h.scid, c.peerCids.current.cid)) return;
+  c.retried = true;
+  c.retryScid = h.scid.slice();
+  c.peerInitialScid = h.scid.slice();
+  c.peerCids.setInitial(h.scid.slice());
+  c.token = h.token.slice();
+  installInitialKeys(c, h.scid);
+  // Everything sent in Initial packets must be sent again with the new keys.
+  const s = c.spaces[INITIAL];
+  const sent = s.sent;
+  for (let i = 0; i < sent.length; i++) {
+    if (!sent.isLive(i)) continue;
+    const info = sent.payload(i);
+    if (info) { for (const it of info.items) onItemLost(c, s, it); }
+  }
+  c.cc.removeFromBytesInFlight(sent.bytesInFlight);
+  sent.clear();
+  s.timeOfLastAckEliciting = -Infinity;
+  c.ptoCount = 0;
+  c.lossDeadline = now;
+}
+
+/** Client: a Version Negotiation packet (RFC 9000 §6.2). */
+export function onVersionNegotiation(c: ConnCore, h: PacketHeader, now: number): void {
+  if (h.supportedVersions.includes(c.version)) return; // Must be ignored.
+  if (!cidEqual(h.dcid, c.localCids.active.get(0)?.cid ?? new Uint8Array(0))) return;
+  c.emit({
+    type: "connectionClosed",
+    code: TransportErrorCode.VERSION_NEGOTIATION_ERROR,
+    reason: `no common version (server offers ${h.supportedVersions.join(",")})`,
+    isApplication: false,
+    byPeer: true,
+    kind: "versionNegotiation",
+  });
+  enterClosed(c, now);
+}

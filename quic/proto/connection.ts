@@ -1,0 +1,331 @@
+/**
+ * The sans-IO QUIC connection (RFC 9000, RFC 9001, RFC 9002). Created by an
+ * {@link Endpoint} (`connect()` or an accepted incoming connection); driven
+ * through the endpoint's `handleDatagram` / `pollTransmit` / `handleTimeout`.
+ * The application uses the stream, datagram and close methods here and
+ * drains {@link ConnectionEvent}s.
+ * @module
+ */
+import { type ConnCore, ConnPhase, type ConnStats, type SocketAddr } from "./conn_state.ts";
+import type { ConnectionEvent } from "./events.ts";
+import { handleDatagram } from "./conn_recv.ts";
+import { pollTransmit } from "./conn_send.ts";
+import { onLossDetectionTimeout } from "./conn_recovery.ts";
+import { closeConnection, enterClosed, onIdleTimeout } from "./conn_close.ts";
+import { initiateKeyUpdate, onKeyTimer } from "./key_update.ts";
+import {
+  openStream,
+  streamEntry,
+  streamFinish,
+  streamRead,
+  streamReset,
+  streamStopSending,
+  streamWrite,
+} from "./conn_streams.ts";
+import { APPLICATION } from "./spaces.ts";
+
+/**
+ * Result of {@link Connection.streamRead}: the bytes read (null when none
+ * are available yet) and whether the stream's end was reached.
+ *
+ * @example
+ * ```ts
+ * import type { StreamReadResult } from "@gquic/core/quic";
+ * const r: StreamReadResult = { data: null, fin: true };
+ * console.log(r.fin);
+ * ```
+ */
+export interface StreamReadResult {
+  /** Data in stream order, or null. */
+  data: Uint8Array | null;
+  /** True once all data up to the FIN has been read. */
+  fin: boolean;
+}
+
+/**
+ * Statistics of a connection.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionStats } from "@gquic/core/quic";
+ * const f = (s: ConnectionStats) => s.smoothedRtt;
+ * console.log(typeof f);
+ * ```
+ */
+export interface ConnectionStats extends ConnStats {
+  /** smoothed_rtt (ms). */
+  smoothedRtt: number;
+  /** min_rtt (ms). */
+  minRtt: number;
+  /** Congestion window (bytes). */
+  congestionWindow: number;
+  /** Bytes in flight. */
+  bytesInFlight: number;
+  /** Current datagram size limit. */
+  maxDatagramSize: number;
+}
+
+/**
+ * One QUIC connection. All times are the caller's monotonic milliseconds.
+ * Stream IDs and error codes are numbers (RFC 9000 §2.1, §20.2).
+ *
+ * @example
+ * ```ts
+ * import type { Connection } from "@gquic/core/quic";
+ * function echo(conn: Connection, id: number, now: number) {
+ *   const r = conn.streamRead(id, 65536, now);
+ *   if (r?.data) conn.streamWrite(id, r.data, r.fin);
+ * }
+ * console.log(typeof echo);
+ * ```
+ */
+export class Connection {
+  readonly #c: ConnCore;
+  /** Endpoint-assigned handle, unique within the endpoint. */
+  readonly handle: number;
+
+  /**
+   * Wraps connection state (use `Endpoint.connect` or accept incoming
+   * connections instead of constructing directly).
+   * @param core internal state
+   * @param handle endpoint handle
+   */
+  constructor(core: ConnCore, handle: number) {
+    this.#c = core;
+    this.handle = handle;
+  }
+
+  /** @internal The internal state (for the endpoint and tests). */
+  get core(): ConnCore {
+    return this.#c;
+  }
+
+  /** True on the server side. */
+  get isServer(): boolean {
+    return this.#c.isServer;
+  }
+
+  /** The peer's current address. */
+  get remoteAddress(): SocketAddr {
+    return this.#c.remote;
+  }
+
+  /** The negotiated ALPN protocol, once the handshake completed. */
+  get alpnProtocol(): string | undefined {
+    return this.#c.alpn;
+  }
+
+  /** True once the TLS handshake completed. */
+  get isHandshakeComplete(): boolean {
+    return this.#c.handshakeComplete;
+  }
+
+  /** True once the handshake is confirmed (RFC 9001 §4.1.2). */
+  get isHandshakeConfirmed(): boolean {
+    return this.#c.handshakeConfirmed;
+  }
+
+  /** True once closing, draining or closed. */
+  get isClosed(): boolean {
+    return this.#c.phase >= ConnPhase.CLOSING;
+  }
+
+  /** True once the connection is gone and may be dropped. */
+  get isTerminated(): boolean {
+    return this.#c.phase === ConnPhase.CLOSED;
+  }
+
+  /** The QUIC version in use. */
+  get version(): number {
+    return this.#c.version;
+  }
+
+  /** Peer certificates (DER, leaf first) once received. */
+  get peerCertificates(): Uint8Array[] {
+    return (this.#c.tls as unknown as { peerCertificates?: Uint8Array[] }).peerCertificates ?? [];
+  }
+
+  /**
+   * Feeds a datagram addressed to this connection. The bytes are decrypted in
+   * place. Usually called by the endpoint.
+   */
+  handleDatagram(data: Uint8Array, remote: SocketAddr, now: number): void {
+    handleDatagram(this.#c, data, remote, now);
+  }
+
+  /**
+   * Writes the next datagram into `buf`; returns its length (0 = nothing to
+   * send now). Usually called by the endpoint.
+   */
+  pollTransmit(buf: Uint8Array, now: number): number {
+    return pollTransmit(this.#c, buf, now);
+  }
+
+  /** The earliest time {@link handleTimeout} must be called, or undefined. */
+  nextTimeout(): number | undefined {
+    const c = this.#c;
+    if (c.phase === ConnPhase.CLOSED) return undefined;
+    let t = Math.min(c.idleDeadline, c.closeDeadline);
+    if (c.phase < ConnPhase.CLOSING) {
+      t = Math.min(t, c.lossDeadline, c.prevReadKeysDeadline);
+      for (const s of c.spaces) {
+        if (s.ack.hasNewPackets && !s.discarded && s.writeKeys) t = Math.min(t, s.ack.ackDeadline);
+      }
+      if (c.pacingDeadline > 0) t = Math.min(t, c.pacingDeadline);
+    }
+    return t === Infinity ? undefined : t;
+  }
+
+  /** Fires the timers due at `now` (loss detection, PTO, idle, close, ACK delay, pacing). */
+  handleTimeout(now: number): void {
+    const c = this.#c;
+    if (c.phase === ConnPhase.CLOSED) return;
+    if (now >= c.closeDeadline) {
+      enterClosed(c, now);
+      return;
+    }
+    if (now >= c.idleDeadline) {
+      onIdleTimeout(c, now);
+      return;
+    }
+    if (c.phase >= ConnPhase.CLOSING) return;
+    if (c.pacingDeadline > 0 && now >= c.pacingDeadline) c.pacingDeadline = 0;
+    if (now >= c.prevReadKeysDeadline) onKeyTimer(c, now);
+    if (now >= c.lossDeadline) onLossDetectionTimeout(c, now);
+    // ACK deadlines are served by pollTransmit (shouldSendAck reads the clock).
+  }
+
+  /** Next event, if any. */
+  pollEvent(): ConnectionEvent | undefined {
+    const e = this.#c.events.shift();
+    if (e?.type === "datagramReceived") this.#c.datagramsInQueued--;
+    return e;
+  }
+
+  /** True when events are queued. */
+  get hasEvents(): boolean {
+    return this.#c.events.length > 0;
+  }
+
+  /**
+   * Opens a stream; returns its ID, or undefined when the peer's stream limit
+   * is reached (a `streamsAvailable` event follows when it is raised).
+   */
+  openStream(bidi: boolean): number | undefined {
+    if (this.isClosed) return undefined;
+    return openStream(this.#c, bidi);
+  }
+
+  /**
+   * Queues `data` on a stream and returns how many bytes were accepted (fewer
+   * than `data.length` when the send buffer is full: wait for
+   * `streamWritable`). The accepted bytes are kept by reference — do not
+   * modify `data` afterwards. `fin` ends the stream if everything was accepted.
+   * @throws RangeError for an unknown or receive-only stream
+   */
+  streamWrite(id: number, data: Uint8Array, fin = false): number {
+    if (this.isClosed) return 0;
+    return streamWrite(this.#c, id, data, fin);
+  }
+
+  /** Ends the sending side (FIN) after the data already written. */
+  streamFinish(id: number): void {
+    streamFinish(this.#c, id);
+  }
+
+  /**
+   * Reads up to `max` bytes; flow-control credit is granted as data is read
+   * (not on arrival). Returns undefined for an unknown stream.
+   */
+  streamRead(id: number, max: number, now: number): StreamReadResult | undefined {
+    return streamRead(this.#c, id, max, now);
+  }
+
+  /** Abandons sending on a stream with RESET_STREAM(code). */
+  streamReset(id: number, code: number): void {
+    streamReset(this.#c, id, code);
+  }
+
+  /** Asks the peer to stop sending with STOP_SENDING(code); unread data is discarded. */
+  streamStopSending(id: number, code: number, now = 0): void {
+    streamStopSending(this.#c, id, code, now);
+  }
+
+  /** Bytes that {@link streamWrite} would accept now on `id` (0 if unknown). */
+  streamWritableBytes(id: number): number {
+    return streamEntry(this.#c, id)?.send?.writableBytes ?? 0;
+  }
+
+  /** True while the stream exists in the connection's table. */
+  hasStream(id: number): boolean {
+    return streamEntry(this.#c, id) !== undefined;
+  }
+
+  /** Largest DATAGRAM payload the peer accepts now (0 when unsupported). */
+  get maxDatagramSize(): number {
+    const c = this.#c;
+    const peer = c.peerParams?.maxDatagramFrameSize ?? 0;
+    if (peer === 0) return 0;
+    // Fits in one packet: short header + AEAD tag + frame header.
+    return Math.min(peer, c.maxDatagramSize - 1 - c.peerCids.current.cid.length - 4 - 16) - 4;
+  }
+
+  /**
+   * Queues an unreliable DATAGRAM (RFC 9221). Returns false when it is too
+   * large or DATAGRAM is not negotiated; the oldest queued one is dropped
+   * when the queue is full.
+   */
+  sendDatagram(data: Uint8Array): boolean {
+    const c = this.#c;
+    if (this.isClosed || data.length > this.maxDatagramSize) return false;
+    if (c.datagramsOut.length >= c.cfg.datagramQueueLength) c.datagramsOut.shift();
+    c.datagramsOut.push(data.slice());
+    return true;
+  }
+
+  /** Sends a PING (e.g. keep-alive). */
+  ping(): void {
+    this.#c.pingPending = true;
+  }
+
+  /** Starts a key update (RFC 9001 §6.1); false if not allowed right now. */
+  updateKeys(now: number): boolean {
+    return initiateKeyUpdate(this.#c, now);
+  }
+
+  /** Current 1-RTT key phase bit. */
+  get keyPhase(): number {
+    return this.#c.keyPhase;
+  }
+
+  /**
+   * Closes the connection (RFC 9000 §10.2): CONNECTION_CLOSE with `code`
+   * and `reason`, as an application close (0x1d) unless `isApp` is false.
+   */
+  close(code: number, reason = "", isApp = true, now = 0): void {
+    closeConnection(this.#c, code, reason, isApp, 0, now);
+  }
+
+  /** Counters and recovery state. */
+  getStats(): ConnectionStats {
+    const c = this.#c;
+    return {
+      ...c.stats,
+      smoothedRtt: c.rtt.smoothedRtt,
+      minRtt: c.rtt.minRtt,
+      congestionWindow: c.cc.congestionWindow,
+      bytesInFlight: c.cc.bytesInFlight,
+      maxDatagramSize: c.maxDatagramSize,
+    };
+  }
+
+  /** Number of live streams. */
+  get streamCount(): number {
+    return this.#c.streams.map.size;
+  }
+
+  /** 1-RTT packets sent so far (for tests). */
+  get applicationPacketsSent(): number {
+    return this.#c.spaces[APPLICATION].nextPn;
+  }
+}

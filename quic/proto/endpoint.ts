@@ -1,0 +1,495 @@
+/**
+ * The sans-IO QUIC endpoint (RFC 9000 §5.2, §6, §8, §10.3): demultiplexes
+ * datagrams to connections by Destination Connection ID (or by address for
+ * zero-length IDs), accepts new connections, answers unknown versions with
+ * Version Negotiation, validates addresses with Retry, sends stateless resets
+ * for unknown connection IDs, and bounds the work done for unauthenticated
+ * packets. One UDP socket's worth of state; the driver owns the socket and
+ * the clock.
+ * @module
+ */
+import { type ConnectOptions, type EndpointConfig, resolveTransportConfig } from "./config.ts";
+import { Connection } from "./connection.ts";
+import { ConnCore, ConnPhase, type SocketAddr, type TlsMachine } from "./conn_state.ts";
+import type { ConnectionEvent } from "./events.ts";
+import { cidKey, LocalCids } from "./cid.ts";
+import { parsePacketHeader } from "./header.ts";
+import { PacketType } from "./packet_type.ts";
+import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS } from "./version.ts";
+import { encodeRetryWithoutTag, encodeVersionNegotiation } from "./header_build.ts";
+import { computeRetryIntegrityTag } from "../../crypto/retry.ts";
+import { buildStatelessReset, statelessResetToken } from "./stateless_reset.ts";
+import { AddressTokenKey, TokenKind } from "./address_token.ts";
+import { installInitialKeys, localTransportParameters, startHandshake } from "./conn_handshake.ts";
+import { TlsClient } from "../../crypto/tls/client.ts";
+import { TlsServer } from "../../crypto/tls/server.ts";
+import { closeWithError } from "./conn_close.ts";
+
+/**
+ * What the endpoint reports: a new incoming connection, or an event of one
+ * of its connections.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointEvent } from "@gquic/core/quic";
+ * function log(e: EndpointEvent) {
+ *   if (e.type === "connection") console.log(e.conn.handle, e.event.type);
+ * }
+ * console.log(typeof log);
+ * ```
+ */
+export type EndpointEvent =
+  | { type: "newConnection"; conn: Connection }
+  | { type: "connection"; conn: Connection; event: ConnectionEvent };
+
+/**
+ * A datagram to send: `data` is valid until the next `pollTransmit` call
+ * (the endpoint reuses its buffer — copy it if you batch).
+ *
+ * @example
+ * ```ts
+ * import type { Transmit } from "@gquic/core/quic";
+ * const t: Transmit = { data: new Uint8Array(1), remote: { hostname: "::1", port: 443 } };
+ * console.log(t.remote.port);
+ * ```
+ */
+export interface Transmit {
+  /** UDP payload. */
+  data: Uint8Array;
+  /** Destination. */
+  remote: SocketAddr;
+}
+
+/** Counters of an endpoint. */
+export interface EndpointStats {
+  /** Datagrams received. */
+  datagramsReceived: number;
+  /** Datagrams dropped before reaching a connection. */
+  datagramsDropped: number;
+  /** Version Negotiation packets sent. */
+  versionNegotiationSent: number;
+  /** Retry packets sent. */
+  retrySent: number;
+  /** Stateless resets sent. */
+  statelessResetsSent: number;
+  /** Connections accepted. */
+  accepted: number;
+  /** Connections refused (limits). */
+  refused: number;
+}
+
+function addrKey(a: SocketAddr): string {
+  return `${a.hostname}|${a.port}`;
+}
+
+/**
+ * A QUIC endpoint: the client side (`connect`), the server side (when
+ * `config.server` is set), or both.
+ *
+ * @example
+ * ```ts
+ * import { Endpoint } from "@gquic/core/quic";
+ * import { randomBytes } from "node:crypto";
+ * const ep = new Endpoint({ random: (n) => new Uint8Array(randomBytes(n)) });
+ * const conn = ep.connect({ hostname: "127.0.0.1", port: 4433 }, {
+ *   tls: { serverName: "localhost", alpnProtocols: ["h3"] },
+ * }, 0);
+ * const t = ep.pollTransmit(0); // the client's first Initial, padded to 1200 bytes
+ * console.log(conn.handle, t?.data.length);
+ * ```
+ */
+export class Endpoint {
+  readonly #cfg: EndpointConfig;
+  readonly #random: (n: number) => Uint8Array;
+  readonly #cidLength: number;
+  readonly #resetKey: Uint8Array;
+  readonly #tokens: AddressTokenKey;
+  readonly #versions: readonly number[];
+  readonly #byCid = new Map<string, Connection>();
+  readonly #byAddr = new Map<string, Connection>();
+  readonly #conns = new Set<Connection>();
+  readonly #stateless: Transmit[] = [];
+  readonly #events: EndpointEvent[] = [];
+  readonly #buf: Uint8Array;
+  #nextHandle = 1;
+  #rr: Connection[] = [];
+  #rrIndex = 0;
+  #rrDirty = true;
+  #resetWindowStart = 0;
+  #resetsInWindow = 0;
+  /** Counters. */
+  readonly stats: EndpointStats = {
+    datagramsReceived: 0,
+    datagramsDropped: 0,
+    versionNegotiationSent: 0,
+    retrySent: 0,
+    statelessResetsSent: 0,
+    accepted: 0,
+    refused: 0,
+  };
+
+  /**
+   * @param config endpoint options (randomness is required)
+   */
+  constructor(config: EndpointConfig) {
+    this.#cfg = config;
+    this.#random = config.random;
+    this.#cidLength = config.connectionIdLength ?? 8;
+    if (this.#cidLength === 0 && config.server) {
+      throw new RangeError("a server needs non-empty connection IDs");
+    }
+    this.#resetKey = config.statelessResetKey ?? this.#random(32).slice();
+    this.#tokens = new AddressTokenKey(config.tokenKey ?? this.#random(32).slice(), this.#random);
+    this.#versions = config.supportedVersions ?? SUPPORTED_VERSIONS;
+    const t = resolveTransportConfig(config.transport);
+    this.#buf = new Uint8Array(Math.max(t.maxDatagramSize, 1500));
+  }
+
+  /** Number of live connections. */
+  get connectionCount(): number {
+    return this.#conns.size;
+  }
+
+  /** All live connections. */
+  get connections(): Iterable<Connection> {
+    return this.#conns;
+  }
+
+  #register(core: ConnCore): Connection {
+    const conn = new Connection(core, this.#nextHandle++);
+    core.localCids.routing = {
+      onIssued: (cid) => {
+        if (cid.length > 0) this.#byCid.set(cidKey(cid), conn);
+      },
+      onRetired: (cid) => {
+        if (this.#byCid.get(cidKey(cid)) === conn) this.#byCid.delete(cidKey(cid));
+      },
+    };
+    this.#conns.add(conn);
+    this.#rrDirty = true;
+    return conn;
+  }
+
+  /**
+   * Starts a client connection to `remote`. The ClientHello is ready for
+   * {@link pollTransmit} immediately.
+   */
+  connect(remote: SocketAddr, options: ConnectOptions, now: number): Connection {
+    const cfg = resolveTransportConfig({ ...this.#cfg.transport, ...options.transport });
+    const version = options.version ?? QUIC_V1;
+    const localCids = new LocalCids(this.#cidLength, this.#random, this.#resetKey);
+    // RFC 9000 §7.2: an unpredictable DCID of at least 8 bytes.
+    const dcid = this.#random(8).slice();
+    const core = new ConnCore(
+      false,
+      cfg,
+      this.#random,
+      version,
+      remote,
+      localCids,
+      dcid,
+      dcid,
+      undefined as unknown as TlsMachine,
+    );
+    const conn = this.#register(core);
+    core.localScid = localCids.initial(localCids.newCid()).cid;
+    if (this.#cidLength === 0) this.#byAddr.set(addrKey(remote), conn);
+    core.tls = new TlsClient({
+      ...options.tls,
+      random: this.#random,
+      transportParameters: localTransportParameters(core),
+    });
+    if (options.token) core.token = options.token.slice();
+    installInitialKeys(core, dcid);
+    try {
+      startHandshake(core, now);
+    } catch (e) {
+      closeWithError(core, e, now);
+    }
+    this.#collect(conn);
+    return conn;
+  }
+
+  /**
+   * Processes one received datagram (the bytes are decrypted in place; pass a
+   * buffer you can reuse after the call). Never throws for peer input.
+   */
+  handleDatagram(data: Uint8Array, remote: SocketAddr, now: number): void {
+    this.stats.datagramsReceived++;
+    if (data.length === 0) return;
+    const b0 = data[0];
+    let conn: Connection | undefined;
+    if ((b0 & 0x80) !== 0) {
+      if (data.length < 7) return this.#drop();
+      const version = ((data[1] << 24) | (data[2] << 16) | (data[3] << 8) | data[4]) >>> 0;
+      const dcidLen = data[5];
+      if (6 + dcidLen > data.length) return this.#drop();
+      const dcid = data.subarray(6, 6 + dcidLen);
+      if (version !== 0 && (!isSupportedVersion(version) || !this.#versions.includes(version))) {
+        this.#sendVersionNegotiation(data, dcid, remote);
+        return;
+      }
+      conn = this.#byCid.get(cidKey(dcid));
+      if (!conn && dcidLen === 0) conn = this.#byAddr.get(addrKey(remote));
+      if (!conn) {
+        if (this.#cfg.server && version !== 0) this.#accept(data, remote, now);
+        else this.#drop();
+        return;
+      }
+    } else {
+      if (this.#cidLength > 0) {
+        if (data.length < 1 + this.#cidLength) return this.#drop();
+        conn = this.#byCid.get(cidKey(data.subarray(1, 1 + this.#cidLength)));
+      } else {
+        conn = this.#byAddr.get(addrKey(remote));
+      }
+      if (!conn) {
+        this.#maybeStatelessReset(data, remote, now);
+        return;
+      }
+    }
+    conn.handleDatagram(data, remote, now);
+    this.#collect(conn);
+  }
+
+  #drop(): void {
+    this.stats.datagramsDropped++;
+  }
+
+  #queueStateless(data: Uint8Array, remote: SocketAddr): boolean {
+    // Bound the queue: stateless replies are the first thing an attacker inflates.
+    if (this.#stateless.length >= 64) return false;
+    this.#stateless.push({ data, remote });
+    return true;
+  }
+
+  /** RFC 9000 §6.1: Version Negotiation for an unsupported version. */
+  #sendVersionNegotiation(data: Uint8Array, dcid: Uint8Array, remote: SocketAddr): void {
+    // Only for datagrams that could be a client Initial (§6.1, §14.1).
+    if (!this.#cfg.server || data.length < 1200) return this.#drop();
+    const p = 6 + dcid.length;
+    const scidLen = data[p];
+    if (p + 1 + scidLen > data.length) return this.#drop();
+    const scid = data.subarray(p + 1, p + 1 + scidLen);
+    const versions = [...this.#versions, 0x1a2a3a4a]; // plus a grease version (§6.3)
+    const vn = encodeVersionNegotiation(scid, dcid, versions, this.#random(1)[0]);
+    if (this.#queueStateless(vn, remote)) this.stats.versionNegotiationSent++;
+  }
+
+  /** A long-header packet for no known connection: maybe a new connection (RFC 9000 §5.2.2). */
+  #accept(data: Uint8Array, remote: SocketAddr, now: number): void {
+    const server = this.#cfg.server!;
+    let h;
+    try {
+      h = parsePacketHeader(data, 0, this.#cidLength);
+    } catch {
+      return this.#drop();
+    }
+    if (h.packetType !== PacketType.Initial) return this.#drop();
+    // RFC 9000 §14.1: drop Initial datagrams below 1200 bytes; §7.2: DCID ≥ 8 bytes.
+    if (data.length < 1200 || h.dcid.length < 8) return this.#drop();
+    if (this.#conns.size >= (this.#cfg.maxConnections ?? 10_000)) {
+      this.stats.refused++;
+      return this.#drop();
+    }
+    let handshaking = 0;
+    for (const c of this.#conns) if (c.isServer && !c.isHandshakeComplete) handshaking++;
+    if (handshaking >= (this.#cfg.maxHandshakes ?? 1000)) {
+      this.stats.refused++;
+      return this.#drop();
+    }
+    const addr = addrKey(remote);
+    let originalDcid: Uint8Array = h.dcid.slice();
+    let retryScid: Uint8Array | undefined;
+    let validated = false;
+    if (h.token.length > 0) {
+      const t = this.#tokens.open(h.token, addr, now, this.#cfg.retryTokenLifetime ?? 10_000);
+      if (t && t.kind === TokenKind.RETRY) {
+        originalDcid = t.originalDcid;
+        retryScid = t.retrySourceCid;
+        validated = true;
+      } else if (t && t.kind === TokenKind.NEW_TOKEN) {
+        validated = true;
+      }
+    }
+    if (this.#cfg.retry && !validated) {
+      this.#sendRetry(h.version, h.dcid, h.scid, remote, now);
+      return;
+    }
+    const cfg = resolveTransportConfig(this.#cfg.transport);
+    const localCids = new LocalCids(this.#cidLength, this.#random, this.#resetKey);
+    const core = new ConnCore(
+      true,
+      cfg,
+      this.#random,
+      h.version,
+      remote,
+      localCids,
+      h.scid.slice(),
+      originalDcid,
+      undefined as unknown as TlsMachine,
+    );
+    const conn = this.#register(core);
+    core.peerInitialScid = h.scid.slice();
+    core.retryScid = retryScid;
+    core.addressValidated = validated;
+    // Route the client's chosen DCID here until it switches to ours (RFC 9000 §7.2).
+    const odcidKey = cidKey(h.dcid);
+    this.#byCid.set(odcidKey, conn);
+    this.#odcid.set(conn, odcidKey);
+    core.localScid = localCids.initial(localCids.newCid()).cid;
+    try {
+      core.tls = new TlsServer({
+        ...server,
+        random: this.#random,
+        transportParameters: localTransportParameters(core),
+      });
+    } catch (e) {
+      core.tls = { start() {}, receive() {}, pollEvent: () => undefined };
+      closeWithError(core, e, now);
+    }
+    installInitialKeys(core, h.dcid);
+    this.stats.accepted++;
+    this.#events.push({ type: "newConnection", conn });
+    conn.handleDatagram(data, remote, now);
+    this.#collect(conn);
+  }
+
+  readonly #odcid = new Map<Connection, string>();
+
+  /** RFC 9000 §8.1.2: answer with Retry carrying an address-bound token. */
+  #sendRetry(
+    version: number,
+    dcid: Uint8Array,
+    scid: Uint8Array,
+    remote: SocketAddr,
+    now: number,
+  ): void {
+    const retryScid = this.#random(this.#cidLength).slice();
+    const token = this.#tokens.seal(TokenKind.RETRY, addrKey(remote), now, dcid, retryScid);
+    const body = encodeRetryWithoutTag(version, scid, retryScid, token, this.#random(1)[0]);
+    const tag = computeRetryIntegrityTag(version, dcid, body);
+    const pkt = new Uint8Array(body.length + tag.length);
+    pkt.set(body);
+    pkt.set(tag, body.length);
+    if (this.#queueStateless(pkt, remote)) this.stats.retrySent++;
+  }
+
+  /** RFC 9000 §10.3: a short-header packet for an unknown connection. */
+  #maybeStatelessReset(data: Uint8Array, remote: SocketAddr, now: number): void {
+    if (this.#cidLength === 0 || data.length < 1 + this.#cidLength) return this.#drop();
+    // Rate limit (§10.3.3 allows stopping after a limit).
+    if (now - this.#resetWindowStart >= 1000) {
+      this.#resetWindowStart = now;
+      this.#resetsInWindow = 0;
+    }
+    if (this.#resetsInWindow >= (this.#cfg.statelessResetRate ?? 100)) return this.#drop();
+    const token = statelessResetToken(this.#resetKey, data.subarray(1, 1 + this.#cidLength));
+    const reset = buildStatelessReset(token, data.length, this.#random);
+    if (!reset) return this.#drop();
+    if (this.#queueStateless(reset, remote)) {
+      this.#resetsInWindow++;
+      this.stats.statelessResetsSent++;
+    }
+  }
+
+  /** Moves a connection's events to the endpoint queue; forgets it once terminated. */
+  #collect(conn: Connection): void {
+    for (;;) {
+      const e = conn.pollEvent();
+      if (!e) break;
+      this.#events.push({ type: "connection", conn, event: e });
+    }
+    if (conn.isTerminated) this.#forget(conn);
+    else if (conn.isHandshakeConfirmed) {
+      // The client has switched to our CIDs: stop routing its original DCID.
+      const k = this.#odcid.get(conn);
+      if (k !== undefined) {
+        if (this.#byCid.get(k) === conn) this.#byCid.delete(k);
+        this.#odcid.delete(conn);
+      }
+    }
+  }
+
+  #forget(conn: Connection): void {
+    if (!this.#conns.delete(conn)) return;
+    conn.core.localCids.retireAll();
+    const k = this.#odcid.get(conn);
+    if (k !== undefined && this.#byCid.get(k) === conn) this.#byCid.delete(k);
+    this.#odcid.delete(conn);
+    const a = addrKey(conn.remoteAddress);
+    if (this.#byAddr.get(a) === conn) this.#byAddr.delete(a);
+    this.#rrDirty = true;
+  }
+
+  /**
+   * The next datagram to send, or undefined. The returned `data` aliases the
+   * endpoint's buffer until the next call.
+   */
+  pollTransmit(now: number): Transmit | undefined {
+    const s = this.#stateless.shift();
+    if (s) return s;
+    if (this.#rrDirty) {
+      this.#rr = [...this.#conns];
+      this.#rrDirty = false;
+      if (this.#rrIndex >= this.#rr.length) this.#rrIndex = 0;
+    }
+    const n = this.#rr.length;
+    for (let i = 0; i < n; i++) {
+      const conn = this.#rr[(this.#rrIndex + i) % n];
+      const len = conn.pollTransmit(this.#buf, now);
+      this.#collect(conn);
+      if (len > 0) {
+        // Round robin between connections, one datagram each.
+        this.#rrIndex = (this.#rrIndex + i + 1) % n;
+        return { data: this.#buf.subarray(0, len), remote: conn.remoteAddress };
+      }
+    }
+    return undefined;
+  }
+
+  /** Earliest deadline over all connections, or undefined. */
+  nextTimeout(): number | undefined {
+    let t = Infinity;
+    for (const c of this.#conns) {
+      const x = c.nextTimeout();
+      if (x !== undefined && x < t) t = x;
+    }
+    return t === Infinity ? undefined : t;
+  }
+
+  /** Fires every connection timer due at `now`. */
+  handleTimeout(now: number): void {
+    for (const c of [...this.#conns]) {
+      const x = c.nextTimeout();
+      if (x !== undefined && x <= now) c.handleTimeout(now);
+      this.#collect(c);
+    }
+  }
+
+  /** Next event (new connections and connection events), if any. */
+  pollEvent(): EndpointEvent | undefined {
+    return this.#events.shift();
+  }
+
+  /** Closes every connection (application close with `code`). */
+  close(code: number, reason: string, now: number): void {
+    for (const c of this.#conns) {
+      c.close(code, reason, true, now);
+      this.#collect(c);
+    }
+  }
+
+  /** True when `conn` belongs to this endpoint and is alive. */
+  has(conn: Connection): boolean {
+    return this.#conns.has(conn);
+  }
+
+  /** Notifies the endpoint that the app changed `conn` (stream writes etc.): collects its events. */
+  touch(conn: Connection): void {
+    this.#collect(conn);
+  }
+
+  /** @internal Phase names for debugging. */
+  static readonly phases: typeof ConnPhase = ConnPhase;
+}
