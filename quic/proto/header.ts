@@ -35,6 +35,8 @@ export const MAX_CID_LENGTH = 20;
 export const RETRY_INTEGRITY_TAG_LENGTH = 16;
 
 const EMPTY = new Uint8Array(0);
+// Shared and frozen: avoids an allocation per parsed packet.
+const NO_VERSIONS = Object.freeze([]) as unknown as number[];
 
 /**
  * The fields of one packet that are readable before header protection is
@@ -70,7 +72,7 @@ export interface PacketHeader {
   packetEnd: number;
   /** Latency spin bit of a short header (RFC 9000 §17.4; not protected). */
   spinBit: boolean;
-  /** Supported Version list of a Version Negotiation packet (else empty). */
+  /** Supported Version list of a Version Negotiation packet (else a shared, frozen empty array). */
   supportedVersions: number[];
   /** Retry Integrity Tag of a Retry packet (else empty). */
   retryIntegrityTag: Uint8Array;
@@ -154,7 +156,7 @@ function parseShort(
     // A short header packet has no Length: it consumes the rest (RFC 9000 §12.2).
     packetEnd: buf.length,
     spinBit: (b0 & 0x20) !== 0,
-    supportedVersions: [],
+    supportedVersions: NO_VERSIONS,
     retryIntegrityTag: EMPTY,
   };
 }
@@ -191,7 +193,7 @@ function parseLong(
     pnOffset: -1,
     packetEnd: end,
     spinBit: false,
-    supportedVersions: [],
+    supportedVersions: NO_VERSIONS,
     retryIntegrityTag: EMPTY,
   };
   if (version === 0) {
