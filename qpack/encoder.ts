@@ -84,9 +84,13 @@ interface UnackedSection {
 export const encoderTuning = {
   maxEntryShare: 0.75,
   drainShare: 0.2,
-  minSightings: 2,
+  minSightings: 1,
   namePrior: false,
   historyLimit: 2048,
+  hotWindow: 20,
+  minSightingsSpeculative: 2,
+  scarceShare: 0.1,
+  minBlockingSavingsShare: 0.075,
 };
 const NAME_STATS_LIMIT = 1024;
 
@@ -124,6 +128,7 @@ export class QpackEncoder {
   private mayBlock = false;
   private blocking = false;
   private speculate = false;
+  private seq = 0;
 
   /**
    * Creates an encoder.
@@ -156,11 +161,21 @@ export class QpackEncoder {
     const t = this.table;
     this.reps.length = 0;
     this.refs = [];
+    this.seq++;
     const list = this.unacked.get(streamId);
     const krc = t.knownReceivedCount;
     const already = list !== undefined && list.some((s) => s.ric > krc);
     this.blocking = false;
-    this.mayBlock = already || this.blockingStreams < this.maxBlockedStreams;
+    const blockingNow = this.blockingStreams;
+    this.mayBlock = already || blockingNow < this.maxBlockedStreams;
+    // Blocking slots that no acknowledgement frees are scarce: once half are
+    // used, spend one only on a section that existing entries shrink a lot.
+    if (
+      this.mayBlock && !already && blockingNow >= this.maxBlockedStreams * encoderTuning.scarceShare
+    ) {
+      this.mayBlock = this.#blockingSavings(fields) >=
+        this.table.capacity * encoderTuning.minBlockingSavingsShare;
+    }
     // Inserts that can't be referenced now only pay off if acknowledgements
     // arrive; send them only while every earlier insert has been acknowledged.
     this.speculate = krc === t.insertCount;
@@ -176,12 +191,25 @@ export class QpackEncoder {
     return out;
   }
 
+  // Bytes saved by indexing fields that already have unacknowledged entries.
+  #blockingSavings(fields: readonly FieldLine[]): number {
+    const t = this.table;
+    let saved = 0;
+    for (const f of fields) {
+      const a = t.findExact(fieldKey(f.name, f.value));
+      if (a >= t.knownReceivedCount) saved += stringLength(f.value, 7);
+    }
+    return saved;
+  }
+
   #usable(a: number): boolean {
     return a < this.table.knownReceivedCount || this.mayBlock || this.blocking;
   }
 
-  #ref(a: number): void {
+  #ref(a: number, nameOnly = false): void {
     this.table.addRef(a, 1);
+    // A name-only reference does not make the entry worth keeping.
+    if (!nameOnly) this.table.touch(a, this.seq);
     this.refs.push(a);
     if (a >= this.table.knownReceivedCount) this.blocking = true;
   }
@@ -205,10 +233,10 @@ export class QpackEncoder {
         if (this.#draining(a)) {
           // Refresh an entry that is about to be evicted (RFC 9204 §2.1.1.1).
           if (this.mayBlock || this.blocking) {
-            if (this.#mayInsert(t.sizeOf(a))) a = this.#duplicate(a);
+            if (this.#mayInsert(t.sizeOf(a), a)) a = this.#duplicate(a);
           } else {
             this.#ref(a); // pin first so the Duplicate cannot evict it
-            if (this.speculate && this.#mayInsert(t.sizeOf(a))) this.#duplicate(a);
+            if (this.speculate && this.#mayInsert(t.sizeOf(a), a)) this.#duplicate(a);
             this.reps.push({ kind: DYNAMIC_INDEXED, index: a, name, value, neverIndex });
             return;
           }
@@ -235,6 +263,9 @@ export class QpackEncoder {
 
   // Records the field in the history; returns whether it is predicted to recur.
   #observe(name: string, key: string): boolean {
+    const min = this.mayBlock || this.blocking
+      ? encoderTuning.minSightings
+      : encoderTuning.minSightingsSpeculative;
     const sightings = this.history.get(key) ?? 0;
     const seen = sightings > 0;
     if (seen) this.history.delete(key);
@@ -251,7 +282,7 @@ export class QpackEncoder {
     const prior = encoderTuning.namePrior && st.seen >= 2 && st.repeats * 2 >= st.seen;
     st.seen++;
     if (seen) st.repeats++;
-    return sightings >= encoderTuning.minSightings || prior;
+    return sightings >= min || prior;
   }
 
   #draining(a: number): boolean {
@@ -260,7 +291,7 @@ export class QpackEncoder {
     return t.bytesBefore(a) < t.capacity * share && t.size + t.sizeOf(a) > t.capacity * (1 - share);
   }
 
-  #mayInsert(size: number): boolean {
+  #mayInsert(size: number, except = -1): boolean {
     const t = this.table;
     if (t.capacity === 0 && this.targetCapacity > 0) {
       // RFC 9204 §3.2.3: the table starts at 0; announce our capacity first.
@@ -268,14 +299,19 @@ export class QpackEncoder {
       t.setCapacity(this.targetCapacity);
       this.capacitySent = true;
     }
-    return t.canMakeRoom(size);
+    const w = encoderTuning.hotWindow;
+    return t.canMakeRoom(size, w > 0 ? this.seq - w : Infinity, except);
   }
 
   #duplicate(a: number): number {
     const t = this.table;
     // Duplicate (RFC 9204 §4.3.4), relative index from the insert point.
     writePrefixInt(this.encoderStream, 0x00, 5, t.insertCount - 1 - a);
-    return t.insert(t.name(a), t.value(a));
+    const name = t.name(a), value = t.value(a);
+    if (t.has(a)) t.retire(a);
+    const d = t.insert(name, value);
+    t.touch(d, this.seq);
+    return d;
   }
 
   #insert(name: string, value: string): number {
@@ -303,7 +339,7 @@ export class QpackEncoder {
     if (d >= 0 && this.#usable(d)) {
       const dynCost = prefixIntLength(4, t.insertCount - 1 - d);
       if (dynCost < staticCost && dynCost < stringLength(name, 3)) {
-        this.#ref(d);
+        this.#ref(d, true);
         this.reps.push({ kind: DYNAMIC_NAME_REF, index: d, name, value, neverIndex });
         return;
       }

@@ -27,12 +27,19 @@ export class EncoderTable {
   private names: string[] = [];
   private values: string[] = [];
   private refs: number[] = [];
+  // lastUse[i]: sequence number of the section that last referenced the entry.
+  private lastUse: number[] = [];
   // starts[i]: total bytes inserted before the entry, for draining checks.
   private starts: number[] = [];
   private insertedBytes = 0;
   private head = 0;
   private readonly exact = new Map<string, number>();
   private readonly byName = new Map<string, number>();
+
+  /** Whether absolute index `a` is live. */
+  has(a: number): boolean {
+    return a >= this.dropped && a < this.insertCount;
+  }
 
   /** Name of live entry `a`. */
   name(a: number): string {
@@ -78,13 +85,28 @@ export class EncoderTable {
     return this.starts[this.head + a - this.dropped] - this.starts[this.head];
   }
 
-  /** Whether `size` more bytes can be made free by evicting evictable entries. */
-  canMakeRoom(size: number): boolean {
+  /** Records that entry `a` was used by section `seq`. */
+  touch(a: number, seq: number): void {
+    this.lastUse[this.head + a - this.dropped] = seq;
+  }
+
+  /** Marks entry `a` as superseded (a newer copy exists), so it may go first. */
+  retire(a: number): void {
+    this.lastUse[this.head + a - this.dropped] = -Infinity;
+  }
+
+  /**
+   * Whether `size` more bytes can be made free by evicting entries that are
+   * evictable and were not used after section `coldBefore` (keeping hot
+   * entries is worth more than a new one). `except` may be evicted anyway.
+   */
+  canMakeRoom(size: number, coldBefore = Infinity, except = -1): boolean {
     if (size > this.capacity) return false;
     let free = this.capacity - this.size;
     let a = this.dropped;
     while (free < size) {
       if (a >= this.insertCount || !this.evictable(a)) return false;
+      if (a !== except && this.lastUse[this.head + a - this.dropped] >= coldBefore) return false;
       free += this.sizeOf(a);
       a++;
     }
@@ -99,6 +121,7 @@ export class EncoderTable {
     this.names.push(name);
     this.values.push(value);
     this.refs.push(0);
+    this.lastUse.push(-Infinity);
     this.starts.push(this.insertedBytes);
     this.insertedBytes += size;
     this.size += size;
@@ -127,6 +150,7 @@ export class EncoderTable {
       this.names = this.names.slice(this.head);
       this.values = this.values.slice(this.head);
       this.refs = this.refs.slice(this.head);
+      this.lastUse = this.lastUse.slice(this.head);
       this.starts = this.starts.slice(this.head);
       this.head = 0;
     }
