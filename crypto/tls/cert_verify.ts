@@ -306,11 +306,6 @@ function checkIssuer(ca: Certificate, caIndex: number, isAnchor: boolean): void 
   }
 }
 
-/** Rank errors so the most informative one wins when several paths fail. */
-function rank(e: TlsAlertError): number {
-  return e.alert === AlertDescription.unknown_ca ? 0 : 1;
-}
-
 /**
  * Validates a peer's certificate chain (leaf first, as received) and returns
  * the parsed leaf; throws {@link TlsAlertError} with a reason a user can act on.
@@ -367,21 +362,51 @@ export function verifyCertificateChain(
   if (anchors.some((a) => bytesEqual(a.der, leaf.der))) return leaf;
 
   const maxLen = Math.max(1, Math.min(opts.maxChainLength ?? 8, 32));
+  // When every path fails, report the most informative error: the one found
+  // deepest in the path, and at equal depth a concrete defect (bad signature,
+  // not a CA, expired) over a missing issuer (unknown_ca).
   let best: TlsAlertError | null = null;
-  const note = (e: unknown) => {
+  let bestScore = -1;
+  const note = (e: unknown, depth: number) => {
     if (!(e instanceof TlsAlertError)) throw e;
-    if (!best || rank(e) > rank(best)) best = e;
+    const score = depth * 2 + (e.alert === AlertDescription.unknown_ca ? 0 : 1);
+    if (score > bestScore) {
+      best = e;
+      bestScore = score;
+    }
+  };
+  // Each (certificate, issuer) signature is checked at most once, so a chain of
+  // look-alike certificates cannot make the search repeat expensive crypto.
+  const sigMemo = new Map<Certificate, Map<Certificate, TlsAlertError | null>>();
+  const checkSignatureOnce = (cert: Certificate, issuer: Certificate): void => {
+    let m = sigMemo.get(cert);
+    if (!m) sigMemo.set(cert, m = new Map());
+    let r = m.get(issuer);
+    if (r === undefined) {
+      try {
+        checkSignature(cert, issuer);
+        r = null;
+      } catch (e) {
+        if (!(e instanceof TlsAlertError)) throw e;
+        r = e;
+      }
+      m.set(issuer, r);
+    }
+    if (r) throw r;
   };
   const path: Certificate[] = [leaf];
   let work = 0;
-  let unknownDepth = 0;
 
   // Depth-first search over candidate issuers (RFC 4158 style, bounded).
   const extend = (cur: Certificate): boolean => {
     if (++work > 256) throw fail(AlertDescription.bad_certificate, "chain building gave up");
-    const caIndex = path.length - 1; // CAs already between leaf and cur's issuer
-    if (path.length + 1 > maxLen) {
-      note(fail(AlertDescription.bad_certificate, `chain longer than ${maxLen} certificates`));
+    const depth = path.length;
+    const caIndex = depth - 1; // CAs already between the leaf and cur's issuer
+    if (depth + 1 > maxLen) {
+      note(
+        fail(AlertDescription.bad_certificate, `chain longer than ${maxLen} certificates`),
+        depth,
+      );
       return false;
     }
     for (const a of anchors) {
@@ -389,10 +414,32 @@ export function verifyCertificateChain(
       try {
         checkIssuer(a, caIndex, true);
         checkValidity(a, opts.now);
-        checkSignature(cur, a);
+        checkSignatureOnce(cur, a);
         return true;
       } catch (e) {
-        note(e);
+        note(e, depth);
+      }
+    }
+    // A self-signed certificate ends the path: it is a root, and not one we trust.
+    if (bytesEqual(cur.subjectRaw, cur.issuerRaw)) {
+      let selfSigned = false;
+      try {
+        checkSignatureOnce(cur, cur);
+        selfSigned = true;
+      } catch {
+        // self-issued but not self-signed (key rollover): keep searching
+      }
+      if (selfSigned) {
+        note(
+          fail(
+            AlertDescription.unknown_ca,
+            `unknown CA: self-signed ${depth === 1 ? "certificate" : "root"} ${
+              describe(cur)
+            } is not among ${anchors.length} trust anchors`,
+          ),
+          depth,
+        );
+        return false;
       }
     }
     for (const c of intermediates) {
@@ -400,25 +447,24 @@ export function verifyCertificateChain(
       try {
         checkIssuer(c, caIndex, false);
         checkValidity(c, opts.now);
-        checkSignature(cur, c);
+        checkSignatureOnce(cur, c);
       } catch (e) {
-        note(e);
+        note(e, depth);
         continue;
       }
       path.push(c);
       if (extend(c)) return true;
       path.pop();
     }
-    // Report the CA missing at the top of the longest path we could build.
-    if (!best || (rank(best) === 0 && path.length > unknownDepth)) {
-      unknownDepth = path.length;
-      best = fail(
+    note(
+      fail(
         AlertDescription.unknown_ca,
-        `unknown CA "${formatName(path[path.length - 1].issuer)}" (issuer of ${
-          describe(path[path.length - 1])
+        `unknown CA "${formatName(cur.issuer)}" (issuer of ${
+          describe(cur)
         }): not among ${anchors.length} trust anchors`,
-      );
-    }
+      ),
+      depth,
+    );
     return false;
   };
   if (extend(leaf)) return leaf;

@@ -217,8 +217,17 @@ export function publicKeyFromSpki(spki: Uint8Array): KeyObject | null {
 }
 
 /**
- * Verifies with a parsed key using explicit node parameters; false on any
- * failure. Shared by CertificateVerify and certificate signatures.
+ * Verifies with a parsed key using explicit node parameters (`hash` null for
+ * Ed25519, `pssSaltLength` for RSASSA-PSS); false on any failure. Shared by
+ * CertificateVerify and certificate signatures.
+ *
+ * @example
+ * ```ts
+ * import { createCertificate, publicKeyFromSpki, sign, verifyWithKey } from "@gquic/core/crypto";
+ * const { key } = createCertificate({ subject: "a", keyType: "ed25519" });
+ * const sig = sign(key, 0x0807, new Uint8Array(4));
+ * console.log(verifyWithKey(publicKeyFromSpki(key.spki)!, null, new Uint8Array(4), sig)); // true
+ * ```
  */
 export function verifyWithKey(
   key: KeyObject,

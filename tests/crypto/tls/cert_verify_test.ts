@@ -381,4 +381,29 @@ Deno.test("cert_verify: dangerouslyDisableCertificateVerification accepts any pa
   );
 });
 
-export type { IssuedCertificate };
+Deno.test("cert_verify: look-alike CAs in the chain are searched with bounded work", () => {
+  // 15 different self-signed "Loop CA" certificates, none trusted, plus a leaf
+  // issued by one of them: every candidate is tried once, then unknown_ca.
+  const loops: IssuedCertificate[] = [];
+  for (let i = 0; i < 15; i++) {
+    loops.push(
+      createCertificate({ subject: "Loop CA", isCA: true, keyType: "ed25519", ...validity }),
+    );
+  }
+  const l = createCertificate({
+    subject: "l",
+    issuer: loops[7],
+    sanDns: ["example.com"],
+    ...validity,
+  });
+  expectAlert(
+    () => verifyCertificateChain([l.certDer, ...loops.map((x) => x.certDer)], base),
+    AlertDescription.unknown_ca,
+    /unknown CA: self-signed root "CN=Loop CA" is not among 1 trust anchors/,
+  );
+  // With the right one trusted, the same chain verifies.
+  verifyCertificateChain([l.certDer, ...loops.map((x) => x.certDer)], {
+    ...base,
+    trustAnchors: [loops[7].certDer],
+  });
+});

@@ -55,17 +55,62 @@ function pemToDer(pem: string): Uint8Array {
 
 let cached: OpensslFixtures | undefined;
 
-/** Generates (once) the openssl fixture set. */
+// Deno runs each test file in its own isolate, so the fixtures are cached on
+// disk for a few hours (certificates are valid for 10 days) and shared by all
+// test files of a run. A fresh set is built in a private dir and renamed into
+// place, so concurrent test workers never see a half-written set.
+const CACHE_VERSION = 1;
+const CACHE_MAX_AGE_MS = 6 * 3_600_000;
+
+function cacheDir(): string {
+  const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+  return `${tmp}/gquic-openssl-fixtures-v${CACHE_VERSION}`;
+}
+
+function load(dir: string): OpensslFixtures {
+  const pem: Record<string, string> = {};
+  const der: Record<string, Uint8Array> = {};
+  // Only the files the generator made (tests write scratch files here too).
+  for (const fileName of Deno.readTextFileSync(`${dir}/complete`).split("\n")) {
+    if (!fileName) continue;
+    const e = { name: fileName };
+    const name = e.name.replace(/\.(pem)$/, "");
+    pem[name] = Deno.readTextFileSync(`${dir}/${e.name}`);
+    if (e.name.endsWith(".pem")) der[name] = pemToDer(pem[name]);
+  }
+  return { dir, pem, der };
+}
+
+/** Generates (once per run) the openssl fixture set. */
 export function opensslFixtures(): OpensslFixtures {
   if (cached) return cached;
-  const dir = Deno.makeTempDirSync({ prefix: "gquic-openssl-" });
-  globalThis.addEventListener("unload", () => {
-    try {
-      Deno.removeSync(dir, { recursive: true });
-    } catch {
-      // already gone
+  const final = cacheDir();
+  try {
+    const st = Deno.statSync(`${final}/complete`);
+    if (Date.now() - (st.mtime?.getTime() ?? 0) < CACHE_MAX_AGE_MS) {
+      cached = load(final);
+      return cached;
     }
-  });
+    Deno.removeSync(final, { recursive: true });
+  } catch {
+    // missing or stale: build below
+  }
+  const dir = Deno.makeTempDirSync({ prefix: "gquic-openssl-build-" });
+  generate(dir);
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name)
+    .filter((n) => n.endsWith(".pem") || n.endsWith(".key"));
+  Deno.writeTextFileSync(`${dir}/complete`, names.join("\n"));
+  try {
+    Deno.renameSync(dir, final);
+  } catch {
+    // Another worker won the race: use its set and drop ours.
+    Deno.removeSync(dir, { recursive: true });
+  }
+  cached = load(final);
+  return cached;
+}
+
+function generate(dir: string): void {
   Deno.writeTextFileSync(`${dir}/openssl.cnf`, CONFIG);
   const o = (...a: string[]) => run(dir, a);
   // Keys in every container format.
@@ -242,17 +287,6 @@ export function opensslFixtures(): OpensslFixtures {
     "-out",
     "selfsigned.pem",
   );
-
-  const pem: Record<string, string> = {};
-  const der: Record<string, Uint8Array> = {};
-  for (const e of Deno.readDirSync(dir)) {
-    if (!e.name.endsWith(".pem") && !e.name.endsWith(".key")) continue;
-    const name = e.name.replace(/\.(pem)$/, "");
-    pem[name] = Deno.readTextFileSync(`${dir}/${e.name}`);
-    if (e.name.endsWith(".pem")) der[name] = pemToDer(pem[name]);
-  }
-  cached = { dir, pem, der };
-  return cached;
 }
 
 /** Runs openssl synchronously in the fixture dir, returning { ok, stdout, stderr }. */
