@@ -1,7 +1,21 @@
 /**
- * gquic QUIC transport: wire format, errors and (later) connections.
+ * gquic QUIC transport: the wire format (RFC 9000 §12–§19, RFC 9369),
+ * transport parameters and typed errors.
+ *
+ * @example
+ * ```ts
+ * import { parsePacketHeader, QuicError } from "@gquic/core/quic";
+ * try {
+ *   parsePacketHeader(new Uint8Array([0xc0]), 0, 8);
+ * } catch (e) {
+ *   console.log(e instanceof QuicError);
+ * }
+ * ```
  * @module
  */
 export * from "./proto/errors.ts";
 export * from "./proto/varint.ts";
 export * from "./proto/bytes.ts";
+export * from "./proto/packet.ts";
+export * from "./proto/frames/mod.ts";
+export * from "./proto/transport_params.ts";
