@@ -136,9 +136,11 @@ export interface AeadOptions {
 }
 
 /**
- * The default AEAD implementation, chosen by `bench/aead_bench.ts`: `node:crypto`
- * seals and opens a 1200-byte packet several times faster than `@noble/ciphers`
- * for every suite (see the bench for the numbers).
+ * The default AEAD implementation, chosen by `bench/aead_bench.ts`
+ * (1200-byte packet, AEAD + header protection, p75 on this 2-core machine):
+ * `node:crypto` ≈11 µs for AES-128/256-GCM and ≈5 µs for ChaCha20-Poly1305,
+ * against ≈48–52 µs and ≈17 µs for `@noble/ciphers`. (WebCrypto is only
+ * asynchronous; see `WebCryptoAead`.)
  *
  * @example
  * ```ts
