@@ -46,3 +46,24 @@ Deno.bench("ed25519 verify: node:crypto (spki)", { group: "ed-verify", baseline:
 Deno.bench("ed25519 verify: noble", { group: "ed-verify" }, () => {
   ed25519.verify(eSig, data, ePk);
 });
+
+// Whole-chain verification (leaf → intermediate → root), as a client does per handshake.
+import { verifyCertificateChain } from "../crypto/tls/cert_verify.ts";
+import { loadSystemTrustAnchors } from "../crypto/system_store.ts";
+const systemAnchors = loadSystemTrustAnchors();
+for (const keyType of ["ecdsa-p256", "rsa"] as const) {
+  const root = createCertificate({ subject: "Bench Root", isCA: true, keyType });
+  const int = createCertificate({ subject: "Bench Int", isCA: true, issuer: root, keyType });
+  const leaf = createCertificate({ subject: "leaf", issuer: int, sanDns: ["bench.test"], keyType });
+  const anchors = [...systemAnchors, root.certDer];
+  Deno.bench(`verifyCertificateChain ${keyType} (3 certs, ${anchors.length} anchors)`, {
+    group: "chain",
+  }, () => {
+    verifyCertificateChain([leaf.certDer, int.certDer], {
+      trustAnchors: anchors,
+      now: Date.now(),
+      purpose: "serverAuth",
+      serverName: "bench.test",
+    });
+  });
+}

@@ -2,10 +2,11 @@
  * TLS 1.3 signature schemes (RFC 8446 §4.2.3) for CertificateVerify: signing
  * with a {@link TlsPrivateKey} and verifying against a SubjectPublicKeyInfo.
  * Synchronous throughout. Backends chosen by bench/signature_bench.ts on this
- * machine (Deno 2.9.6): ECDSA signing with @noble/curves (P-256 ≈ 0.32 ms vs
- * 0.63 ms in `node:crypto`; P-384 0.70 vs 1.7 ms), everything else with
- * `node:crypto` (ECDSA P-256 verify 0.61 vs 1.1 ms, Ed25519 sign 0.02 vs
- * 0.31 ms, verify 0.04 vs 0.55 ms). Verification never throws on bad input.
+ * machine (Deno 2.9.6, 2 shared cores, so numbers are noisy): ECDSA signing
+ * with @noble/curves (P-256 0.28–0.32 ms vs 0.36–0.63 ms in `node:crypto`;
+ * P-384 0.70 vs 1.7 ms), everything else with `node:crypto` (ECDSA P-256
+ * verify 0.61 vs 1.1 ms, Ed25519 sign 0.02 vs 0.31 ms, verify 0.04 vs
+ * 0.55 ms). Verification never throws on bad input.
  * @module
  */
 import { Buffer } from "node:buffer";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { createPublicKey, verify as nodeVerify } from "node:crypto";
+import { createPublicKey, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { createCertificate } from "../../../crypto/cert_builder.ts";
 import { type KeyType, parsePrivateKeyPem, type TlsPrivateKey } from "../../../crypto/tls/keys.ts";
 import {
@@ -157,6 +157,19 @@ Deno.test("signature: verifySignature returns false (never throws) on bad input"
       }
     }
   }
+});
+
+Deno.test("signature: RSA-PSS salt must equal the hash length (RFC 8446 §4.2.3)", () => {
+  const rsa = keys.rsa;
+  const pub = createPublicKey({ key: Buffer.from(rsa.spki), format: "der", type: "spki" });
+  const mk = (saltLength: number) =>
+    nodeSign("sha256", content, { key: rsa.keyObject, padding: 6, saltLength });
+  assert.ok(nodeVerify("sha256", content, { key: pub, padding: 6, saltLength: 20 }, mk(20)));
+  assert.equal(verifySignature(rsa.spki, S.rsa_pss_rsae_sha256, content, mk(20)), false);
+  assert.equal(verifySignature(rsa.spki, S.rsa_pss_rsae_sha256, content, mk(32)), true);
+  // PKCS#1 v1.5 signatures are not PSS signatures.
+  const v15 = nodeSign("sha256", content, rsa.keyObject);
+  assert.equal(verifySignature(rsa.spki, S.rsa_pss_rsae_sha256, content, v15), false);
 });
 
 Deno.test("signature: sign refuses a scheme that does not fit the key", () => {
