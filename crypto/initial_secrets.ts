@@ -5,13 +5,8 @@
 import { QuicError, TransportErrorCode } from "../quic/proto/errors.ts";
 import { CipherSuite } from "./cipher_suites.ts";
 import { hkdfExpandLabel, hkdfExtract } from "./hkdf.ts";
-import {
-  createPacketKeys,
-  type PacketKeyOptions,
-  type PacketKeys,
-  QUIC_VERSION_1,
-  QUIC_VERSION_2,
-} from "./packet_keys.ts";
+import { createPacketKeys, type PacketKeyOptions, type PacketKeys } from "./packet_keys.ts";
+import { QUIC_V1, QUIC_V2 } from "../quic/proto/version.ts";
 
 function fromHex(s: string): Uint8Array {
   const out = new Uint8Array(s.length / 2);
@@ -30,13 +25,14 @@ const SALT_V2 = fromHex("0dede3def700a6db819381be6e269dcbf9bd2ed9");
  *
  * @example
  * ```ts
- * import { initialSalt, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * console.log(initialSalt(QUIC_VERSION_1)?.length); // 20
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { initialSalt } from "@gquic/core/crypto";
+ * console.log(initialSalt(QUIC_V1)?.length); // 20
  * ```
  */
 export function initialSalt(version: number): Uint8Array | undefined {
-  if (version === QUIC_VERSION_1) return SALT_V1.slice();
-  if (version === QUIC_VERSION_2) return SALT_V2.slice();
+  if (version === QUIC_V1) return SALT_V1.slice();
+  if (version === QUIC_V2) return SALT_V2.slice();
   return undefined;
 }
 
@@ -45,8 +41,9 @@ export function initialSalt(version: number): Uint8Array | undefined {
  *
  * @example
  * ```ts
- * import { deriveInitialSecrets, type InitialSecrets, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const s: InitialSecrets = deriveInitialSecrets(QUIC_VERSION_1, new Uint8Array(8));
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { deriveInitialSecrets, type InitialSecrets } from "@gquic/core/crypto";
+ * const s: InitialSecrets = deriveInitialSecrets(QUIC_V1, new Uint8Array(8));
  * console.log(s.client.length, s.server.length); // 32 32
  * ```
  */
@@ -66,9 +63,10 @@ export interface InitialSecrets {
  *
  * @example
  * ```ts
- * import { deriveInitialSecrets, QUIC_VERSION_2 } from "@gquic/core/crypto";
+ * import { QUIC_V2 } from "@gquic/core/quic";
+ * import { deriveInitialSecrets } from "@gquic/core/crypto";
  * const dcid = new Uint8Array([0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08]);
- * console.log(deriveInitialSecrets(QUIC_VERSION_2, dcid).client[0].toString(16)); // "14"
+ * console.log(deriveInitialSecrets(QUIC_V2, dcid).client[0].toString(16)); // "14"
  * ```
  */
 export function deriveInitialSecrets(version: number, dcid: Uint8Array): InitialSecrets {
@@ -92,8 +90,9 @@ export function deriveInitialSecrets(version: number, dcid: Uint8Array): Initial
  *
  * @example
  * ```ts
- * import { createInitialKeys, type InitialKeys, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const k: InitialKeys = createInitialKeys(QUIC_VERSION_1, new Uint8Array(8));
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { createInitialKeys, type InitialKeys } from "@gquic/core/crypto";
+ * const k: InitialKeys = createInitialKeys(QUIC_V1, new Uint8Array(8));
  * console.log(k.client.suite, k.server.suite); // 4865 4865
  * ```
  */
@@ -111,8 +110,9 @@ export interface InitialKeys {
  *
  * @example
  * ```ts
- * import { createInitialKeys, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const keys = createInitialKeys(QUIC_VERSION_1, new Uint8Array(8), { impl: "noble" });
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { createInitialKeys } from "@gquic/core/crypto";
+ * const keys = createInitialKeys(QUIC_V1, new Uint8Array(8), { impl: "noble" });
  * console.log(keys.client.hp.algorithm); // "aes-128"
  * ```
  */

@@ -13,36 +13,16 @@ import {
   type HeaderProtectionImpl,
 } from "./header_protection.ts";
 import { hkdfExpandLabel } from "./hkdf.ts";
-
-/**
- * QUIC version 1 (RFC 9000 §15).
- *
- * @example
- * ```ts
- * import { QUIC_VERSION_1 } from "@gquic/core/crypto";
- * console.log(QUIC_VERSION_1); // 1
- * ```
- */
-export const QUIC_VERSION_1 = 0x00000001;
-
-/**
- * QUIC version 2 (RFC 9369 §3.1).
- *
- * @example
- * ```ts
- * import { QUIC_VERSION_2 } from "@gquic/core/crypto";
- * console.log(QUIC_VERSION_2.toString(16)); // "6b3343cf"
- * ```
- */
-export const QUIC_VERSION_2 = 0x6b3343cf;
+import { QUIC_V1, QUIC_V2 } from "../quic/proto/version.ts";
 
 /**
  * The HKDF labels a QUIC version uses for packet protection.
  *
  * @example
  * ```ts
- * import { packetKeyLabels, QUIC_VERSION_2 } from "@gquic/core/crypto";
- * console.log(packetKeyLabels(QUIC_VERSION_2).ku); // "quicv2 ku"
+ * import { QUIC_V2 } from "@gquic/core/quic";
+ * import { packetKeyLabels } from "@gquic/core/crypto";
+ * console.log(packetKeyLabels(QUIC_V2).ku); // "quicv2 ku"
  * ```
  */
 export interface PacketKeyLabels {
@@ -73,13 +53,14 @@ const V2_LABELS: PacketKeyLabels = {
  *
  * @example
  * ```ts
- * import { packetKeyLabels, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * console.log(packetKeyLabels(QUIC_VERSION_1).key); // "quic key"
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { packetKeyLabels } from "@gquic/core/crypto";
+ * console.log(packetKeyLabels(QUIC_V1).key); // "quic key"
  * ```
  */
 export function packetKeyLabels(version: number): PacketKeyLabels {
-  if (version === QUIC_VERSION_1) return V1_LABELS;
-  if (version === QUIC_VERSION_2) return V2_LABELS;
+  if (version === QUIC_V1) return V1_LABELS;
+  if (version === QUIC_V2) return V2_LABELS;
   throw new QuicError(
     TransportErrorCode.INTERNAL_ERROR,
     `no packet protection for version 0x${version.toString(16)}`,
@@ -91,11 +72,12 @@ export function packetKeyLabels(version: number): PacketKeyLabels {
  *
  * @example
  * ```ts
- * import { derivePacketKeyMaterial, CipherSuite, QUIC_VERSION_1 } from "@gquic/core/crypto";
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { derivePacketKeyMaterial, CipherSuite } from "@gquic/core/crypto";
  * const m = derivePacketKeyMaterial(
  *   CipherSuite.TLS_AES_128_GCM_SHA256,
  *   new Uint8Array(32),
- *   QUIC_VERSION_1,
+ *   QUIC_V1,
  * );
  * console.log(m.key.length, m.iv.length, m.hp.length); // 16 12 16
  * ```
@@ -115,11 +97,12 @@ export interface PacketKeyMaterial {
  *
  * @example
  * ```ts
- * import { derivePacketKeyMaterial, CipherSuite, QUIC_VERSION_1 } from "@gquic/core/crypto";
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { derivePacketKeyMaterial, CipherSuite } from "@gquic/core/crypto";
  * const m = derivePacketKeyMaterial(
  *   CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
  *   new Uint8Array(32),
- *   QUIC_VERSION_1,
+ *   QUIC_V1,
  * );
  * console.log(m.key.length); // 32
  * ```
@@ -145,11 +128,12 @@ export function derivePacketKeyMaterial(
  *
  * @example
  * ```ts
- * import { nextTrafficSecret, CipherSuite, QUIC_VERSION_1 } from "@gquic/core/crypto";
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { nextTrafficSecret, CipherSuite } from "@gquic/core/crypto";
  * const next = nextTrafficSecret(
  *   CipherSuite.TLS_AES_128_GCM_SHA256,
  *   new Uint8Array(32),
- *   QUIC_VERSION_1,
+ *   QUIC_V1,
  * );
  * console.log(next.length); // 32
  * ```
@@ -193,8 +177,9 @@ export interface PacketKeyOptions {
  *
  * @example
  * ```ts
- * import { createPacketKeys, type PacketKeys, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const keys: PacketKeys = createPacketKeys(0x1301, new Uint8Array(32), QUIC_VERSION_1);
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { createPacketKeys, type PacketKeys } from "@gquic/core/crypto";
+ * const keys: PacketKeys = createPacketKeys(0x1301, new Uint8Array(32), QUIC_V1);
  * console.log(keys.keyPhase); // 0
  * ```
  */
@@ -220,11 +205,12 @@ export interface PacketKeys {
  *
  * @example
  * ```ts
- * import { createPacketKeys, CipherSuite, QUIC_VERSION_1 } from "@gquic/core/crypto";
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { createPacketKeys, CipherSuite } from "@gquic/core/crypto";
  * const keys = createPacketKeys(
  *   CipherSuite.TLS_AES_256_GCM_SHA384,
  *   new Uint8Array(48),
- *   QUIC_VERSION_1,
+ *   QUIC_V1,
  *   { impl: "node" },
  * );
  * console.log(keys.hp.algorithm); // "aes-256"
@@ -255,8 +241,9 @@ export function createPacketKeys(
  *
  * @example
  * ```ts
- * import { createPacketKeys, updatePacketKeys, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const k0 = createPacketKeys(0x1303, new Uint8Array(32), QUIC_VERSION_1);
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { createPacketKeys, updatePacketKeys } from "@gquic/core/crypto";
+ * const k0 = createPacketKeys(0x1303, new Uint8Array(32), QUIC_V1);
  * const k1 = updatePacketKeys(k0);
  * console.log(k1.keyPhase, k1.hp === k0.hp); // 1 true
  * ```

@@ -23,8 +23,9 @@ import {
  *
  * @example
  * ```ts
- * import { createPacketKeys, type ProtectionKeys, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const keys: ProtectionKeys = createPacketKeys(0x1301, new Uint8Array(32), QUIC_VERSION_1);
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { createPacketKeys, type ProtectionKeys } from "@gquic/core/crypto";
+ * const keys: ProtectionKeys = createPacketKeys(0x1301, new Uint8Array(32), QUIC_V1);
  * console.log(typeof keys.aead.seal); // "function"
  * ```
  */
@@ -97,8 +98,9 @@ export interface UnprotectedPacket {
  *
  * @example
  * ```ts
- * import { createPacketKeys, protectPacket, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const keys = createPacketKeys(0x1301, new Uint8Array(32), QUIC_VERSION_1);
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { createPacketKeys, protectPacket } from "@gquic/core/crypto";
+ * const keys = createPacketKeys(0x1301, new Uint8Array(32), QUIC_V1);
  * const buf = new Uint8Array(1500);
  * buf[0] = 0x41; // short header, 2-byte packet number, empty DCID
  * buf.set([1, 0, 0, 0], 3); // payload: PING + padding
@@ -141,13 +143,14 @@ export function protectPacket(
  *
  * @example
  * ```ts
+ * import { QUIC_V1 } from "@gquic/core/quic";
  * import {
  *   createPacketKeys,
  *   protectPacket,
- *   QUIC_VERSION_1,
+ *
  *   unprotectPacket,
  * } from "@gquic/core/crypto";
- * const keys = createPacketKeys(0x1301, new Uint8Array(32), QUIC_VERSION_1);
+ * const keys = createPacketKeys(0x1301, new Uint8Array(32), QUIC_V1);
  * const buf = new Uint8Array(64);
  * buf[0] = 0x41;
  * const end = protectPacket(buf, 0, 1, 2, 7, 7, keys);

@@ -28,11 +28,12 @@ import { asyncAead, createWebCryptoAead } from "./webcrypto_aead.ts";
  *
  * @example
  * ```ts
- * import { type AsyncProtectionKeys, createAsyncPacketKeys, QUIC_VERSION_1 } from "@gquic/core/crypto";
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { type AsyncProtectionKeys, createAsyncPacketKeys } from "@gquic/core/crypto";
  * const keys: AsyncProtectionKeys = await createAsyncPacketKeys(
  *   0x1301,
  *   new Uint8Array(32),
- *   QUIC_VERSION_1,
+ *   QUIC_V1,
  * );
  * console.log(keys.hp.algorithm); // "aes-128"
  * ```
@@ -67,8 +68,9 @@ export type AsyncAeadSelector = (
  *
  * @example
  * ```ts
- * import { createAsyncPacketKeys, QUIC_VERSION_2 } from "@gquic/core/crypto";
- * const keys = await createAsyncPacketKeys(0x1302, new Uint8Array(48), QUIC_VERSION_2);
+ * import { QUIC_V2 } from "@gquic/core/quic";
+ * import { createAsyncPacketKeys } from "@gquic/core/crypto";
+ * const keys = await createAsyncPacketKeys(0x1302, new Uint8Array(48), QUIC_V2);
  * console.log(keys.aead.suite); // 4866
  * ```
  */
@@ -90,8 +92,9 @@ export async function createAsyncPacketKeys(
  *
  * @example
  * ```ts
- * import { createAsyncPacketKeys, protectPacketAsync, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * const keys = await createAsyncPacketKeys(0x1301, new Uint8Array(32), QUIC_VERSION_1);
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { createAsyncPacketKeys, protectPacketAsync } from "@gquic/core/crypto";
+ * const keys = await createAsyncPacketKeys(0x1301, new Uint8Array(32), QUIC_V1);
  * const buf = new Uint8Array(64);
  * buf[0] = 0x41;
  * console.log(await protectPacketAsync(buf, 0, 1, 2, 7, 7, keys)); // 23
@@ -120,13 +123,14 @@ export async function protectPacketAsync(
  *
  * @example
  * ```ts
+ * import { QUIC_V1 } from "@gquic/core/quic";
  * import {
  *   createAsyncPacketKeys,
  *   protectPacketAsync,
- *   QUIC_VERSION_1,
+ *
  *   unprotectPacketAsync,
  * } from "@gquic/core/crypto";
- * const keys = await createAsyncPacketKeys(0x1301, new Uint8Array(32), QUIC_VERSION_1);
+ * const keys = await createAsyncPacketKeys(0x1301, new Uint8Array(32), QUIC_V1);
  * const buf = new Uint8Array(64);
  * buf[0] = 0x41;
  * const end = await protectPacketAsync(buf, 0, 1, 2, 7, 7, keys);

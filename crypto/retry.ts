@@ -6,7 +6,7 @@ import { QuicError, TransportErrorCode } from "../quic/proto/errors.ts";
 import { type Aead, type AeadImpl, createAead, DEFAULT_AEAD_IMPL } from "./aead.ts";
 import { AEAD_TAG_LENGTH } from "./aead_util.ts";
 import { CipherSuite } from "./cipher_suites.ts";
-import { QUIC_VERSION_1, QUIC_VERSION_2 } from "./packet_keys.ts";
+import { QUIC_V1, QUIC_V2 } from "../quic/proto/version.ts";
 
 function fromHex(s: string): Uint8Array {
   const out = new Uint8Array(s.length / 2);
@@ -19,8 +19,9 @@ function fromHex(s: string): Uint8Array {
  *
  * @example
  * ```ts
- * import { retryIntegrityKeys, QUIC_VERSION_1 } from "@gquic/core/crypto";
- * console.log(retryIntegrityKeys(QUIC_VERSION_1).key.length); // 16
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { retryIntegrityKeys } from "@gquic/core/crypto";
+ * console.log(retryIntegrityKeys(QUIC_V1).key.length); // 16
  * ```
  */
 export interface RetryIntegrityKeys {
@@ -36,18 +37,19 @@ export interface RetryIntegrityKeys {
  *
  * @example
  * ```ts
- * import { retryIntegrityKeys, QUIC_VERSION_2 } from "@gquic/core/crypto";
- * console.log(retryIntegrityKeys(QUIC_VERSION_2).nonce.length); // 12
+ * import { QUIC_V2 } from "@gquic/core/quic";
+ * import { retryIntegrityKeys } from "@gquic/core/crypto";
+ * console.log(retryIntegrityKeys(QUIC_V2).nonce.length); // 12
  * ```
  */
 export function retryIntegrityKeys(version: number): RetryIntegrityKeys {
-  if (version === QUIC_VERSION_1) {
+  if (version === QUIC_V1) {
     return {
       key: fromHex("be0c690b9f66575a1d766b54e368c84e"),
       nonce: fromHex("461599d35d632bf2239825bb"),
     };
   }
-  if (version === QUIC_VERSION_2) {
+  if (version === QUIC_V2) {
     return {
       key: fromHex("8fb4b01b56ac48e260fbcbcead7ccc92"),
       nonce: fromHex("d86969bc2d7c6d9990efb04a"),
@@ -95,10 +97,11 @@ function pseudoPacket(odcid: Uint8Array, retry: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { computeRetryIntegrityTag, QUIC_VERSION_1 } from "@gquic/core/crypto";
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import { computeRetryIntegrityTag } from "@gquic/core/crypto";
  * const odcid = new Uint8Array(8);
  * const retry = new Uint8Array([0xf0, 0, 0, 0, 1, 0, 0]); // header, no token
- * console.log(computeRetryIntegrityTag(QUIC_VERSION_1, odcid, retry).length); // 16
+ * console.log(computeRetryIntegrityTag(QUIC_V1, odcid, retry).length); // 16
  * ```
  */
 export function computeRetryIntegrityTag(
@@ -121,16 +124,17 @@ export function computeRetryIntegrityTag(
  *
  * @example
  * ```ts
+ * import { QUIC_V1 } from "@gquic/core/quic";
  * import {
  *   computeRetryIntegrityTag,
- *   QUIC_VERSION_1,
+ *
  *   verifyRetryIntegrityTag,
  * } from "@gquic/core/crypto";
  * const odcid = new Uint8Array(8);
  * const header = new Uint8Array([0xf0, 0, 0, 0, 1, 0, 0]);
- * const tag = computeRetryIntegrityTag(QUIC_VERSION_1, odcid, header);
+ * const tag = computeRetryIntegrityTag(QUIC_V1, odcid, header);
  * const packet = new Uint8Array([...header, ...tag]);
- * console.log(verifyRetryIntegrityTag(QUIC_VERSION_1, odcid, packet)); // true
+ * console.log(verifyRetryIntegrityTag(QUIC_V1, odcid, packet)); // true
  * ```
  */
 export function verifyRetryIntegrityTag(

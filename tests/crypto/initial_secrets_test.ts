@@ -5,12 +5,8 @@ import {
   deriveInitialSecrets,
   initialSalt,
 } from "../../crypto/initial_secrets.ts";
-import {
-  derivePacketKeyMaterial,
-  packetKeyLabels,
-  QUIC_VERSION_1,
-  QUIC_VERSION_2,
-} from "../../crypto/packet_keys.ts";
+import { derivePacketKeyMaterial, packetKeyLabels } from "../../crypto/packet_keys.ts";
+import { QUIC_V1, QUIC_V2 } from "../../quic/proto/version.ts";
 import { hex, toHex, VECTOR_FILES } from "./_packet_vectors.ts";
 
 for (const { name, version, v } of VECTOR_FILES) {
@@ -48,13 +44,13 @@ for (const { name, version, v } of VECTOR_FILES) {
 }
 
 Deno.test("initial secrets: v2 labels are quicv2 (RFC 9369 §3.3.2), unknown versions rejected", () => {
-  assert.deepEqual(packetKeyLabels(QUIC_VERSION_1), {
+  assert.deepEqual(packetKeyLabels(QUIC_V1), {
     key: "quic key",
     iv: "quic iv",
     hp: "quic hp",
     ku: "quic ku",
   });
-  assert.deepEqual(packetKeyLabels(QUIC_VERSION_2), {
+  assert.deepEqual(packetKeyLabels(QUIC_V2), {
     key: "quicv2 key",
     iv: "quicv2 iv",
     hp: "quicv2 hp",
