@@ -200,7 +200,6 @@ export function detectAndRemoveLostPackets(c: ConnCore, s: PacketSpace, now: num
   s.lossTime = Infinity;
   if (s.largestAcked < 0) return;
   const lossDelay = c.rtt.lossDelay();
-  const lostSendTime = now - lossDelay;
   const sent = s.sent;
   let lostBytes = 0;
   let lastLossTime = -1;
@@ -211,7 +210,9 @@ export function detectAndRemoveLostPackets(c: ConnCore, s: PacketSpace, now: num
     if (pn > s.largestAcked) break;
     if (!sent.isLive(i)) continue;
     const timeSent = sent.timeSent(i);
-    if (timeSent <= lostSendTime || s.largestAcked >= pn + K_PACKET_THRESHOLD) {
+    // Same expression as the timer below, so a timer at `now` always finds its packet.
+    const lossAt = timeSent + lossDelay;
+    if (lossAt <= now || s.largestAcked >= pn + K_PACKET_THRESHOLD) {
       const flags = sent.flags(i);
       const info = sent.payload(i);
       const size = sent.size(i);
@@ -225,8 +226,7 @@ export function detectAndRemoveLostPackets(c: ConnCore, s: PacketSpace, now: num
       }
       if (info) { for (const it of info.items) onItemLost(c, s, it); }
     } else {
-      const t = timeSent + lossDelay;
-      if (t < s.lossTime) s.lossTime = t;
+      if (lossAt < s.lossTime) s.lossTime = lossAt;
     }
   }
   if (!anyLost) return;

@@ -63,20 +63,26 @@ export function handleDatagram(
       closeWithError(c, e, now);
     }
   }
-  if (!processed && c.phase < ConnPhase.DRAINING && c.peerCids.isStatelessReset(data)) {
-    // RFC 9000 §10.3.1: the datagram ends with the peer's reset token.
-    c.emit({
-      type: "connectionClosed",
-      code: 0,
-      reason: "stateless reset",
-      isApplication: false,
-      byPeer: true,
-      kind: "statelessReset",
-    });
-    enterDraining(c, now, true);
-  }
+  if (!processed && c.peerCids.isStatelessReset(data)) onStatelessReset(c, now);
   if (processed && c.phase === ConnPhase.CLOSING) onCloseStateDatagram(c);
   return processed;
+}
+
+/**
+ * RFC 9000 §10.3.1: a datagram ending in the peer's reset token ends the
+ * connection: report it and drain without sending anything.
+ */
+export function onStatelessReset(c: ConnCore, now: number): void {
+  if (c.phase >= ConnPhase.DRAINING) return;
+  c.emit({
+    type: "connectionClosed",
+    code: 0,
+    reason: "stateless reset",
+    isApplication: false,
+    byPeer: true,
+    kind: "statelessReset",
+  });
+  enterDraining(c, now, true);
 }
 
 /** Marks a QuicError as raised after authentication (so it closes the connection). */

@@ -80,7 +80,8 @@ export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number 
     const wait = c.pacer.timeUntilSend(now, c.maxDatagramSize);
     if (wait > 0) {
       cc = false;
-      c.pacingDeadline = now + wait;
+      // At epoch-sized `now` a sub-microsecond wait would not move the clock.
+      c.pacingDeadline = now + Math.max(wait, 0.05);
     }
   }
   const wants = c.spaces.map((s) => spaceWants(c, s, now, cc));

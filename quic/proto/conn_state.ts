@@ -9,7 +9,7 @@
 import type { ResolvedTransportConfig } from "./config.ts";
 import type { ConnectionEvent } from "./events.ts";
 import { APPLICATION, HANDSHAKE, INITIAL, PacketSpace } from "./spaces.ts";
-import { LocalCids, PeerCids } from "./cid.ts";
+import { type LocalCids, PeerCids } from "./cid.ts";
 import { RttEstimator } from "./rtt.ts";
 import type { CongestionController } from "./congestion/controller.ts";
 import { NewReno } from "./congestion/new_reno.ts";

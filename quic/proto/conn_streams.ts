@@ -38,7 +38,7 @@ export interface StreamEntry {
   control: number;
 }
 
-const CTL_MSD = 1, CTL_STOP = 2, CTL_RESET = 4, CTL_SDB = 8;
+const CTL_MSD = 1, CTL_RESET = 4, CTL_SDB = 8;
 
 /** The stream table of one connection. */
 export class ConnStreams {

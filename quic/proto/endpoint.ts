@@ -24,6 +24,7 @@ import { installInitialKeys, localTransportParameters, startHandshake } from "./
 import { TlsClient } from "../../crypto/tls/client.ts";
 import { TlsServer } from "../../crypto/tls/server.ts";
 import { closeWithError } from "./conn_close.ts";
+import { onStatelessReset } from "./conn_recv.ts";
 
 /**
  * What the endpoint reports: a new incoming connection, or an event of one
@@ -244,6 +245,14 @@ export class Endpoint {
         conn = this.#byAddr.get(addrKey(remote));
       }
       if (!conn) {
+        // RFC 9000 §10.3.1: a reset carries a random DCID; match its token.
+        for (const c of this.#conns) {
+          if (c.core.peerCids.isStatelessReset(data)) {
+            onStatelessReset(c.core, now);
+            this.#collect(c);
+            return;
+          }
+        }
         this.#maybeStatelessReset(data, remote, now);
         return;
       }

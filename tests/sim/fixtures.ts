@@ -108,3 +108,90 @@ export function makePair(
   sim.add(CLIENT, client);
   return { sim, client, server };
 }
+
+/** Outcome of {@link runTransfer}. */
+export interface TransferResult {
+  /** All bytes arrived in order with the FIN, byte-exact. */
+  ok: boolean;
+  /** Virtual ms from connect to the last byte read by the server. */
+  elapsed: number;
+  /** Bytes the server read. */
+  received: number;
+  /** Client connection (for stats). */
+  conn: Connection;
+  /** CPU ms the simulation took. */
+  cpuMs: number;
+}
+
+/**
+ * Uploads `size` bytes on one bidirectional stream from client to server and
+ * checks them byte for byte. `hook` runs after every simulation step.
+ */
+export function runTransfer(
+  pair: Pair,
+  size: number,
+  opts: { transport?: TransportConfig; limitMs?: number; hook?: (conn: Connection) => void } = {},
+): TransferResult {
+  const { sim, client, server } = pair;
+  const t0 = performance.now();
+  const start = sim.now;
+  const data = payload(size, 7);
+  const conn = connect(client, sim.now, opts.transport);
+  let sid: number | undefined;
+  let written = 0;
+  let received = 0;
+  let ok = true;
+  let fin = false;
+  let serverConn: Connection | undefined;
+  const pump = () => {
+    if (sid === undefined) return;
+    while (written < size) {
+      const n = conn.streamWrite(sid, data.subarray(written, Math.min(size, written + 65536)));
+      if (n === 0) break;
+      written += n;
+      if (written === size) conn.streamFinish(sid);
+    }
+    if (size === 0 && written === 0) conn.streamFinish(sid);
+  };
+  const read = (sc: Connection, id: number) => {
+    for (;;) {
+      const r = sc.streamRead(id, 1 << 20, sim.now);
+      if (!r) return;
+      if (r.data) {
+        for (let i = 0; i < r.data.length; i++) {
+          if (r.data[i] !== data[received + i]) {
+            ok = false;
+            break;
+          }
+        }
+        received += r.data.length;
+      }
+      if (r.fin) fin = true;
+      if (!r.data) return;
+    }
+  };
+  const done = sim.runUntil(() => {
+    for (let e; (e = client.pollEvent());) {
+      if (e.type !== "connection") continue;
+      const ev = e.event;
+      if (ev.type === "handshakeCompleted" && sid === undefined) {
+        sid = conn.openStream(true);
+        pump();
+      } else if (ev.type === "streamWritable") pump();
+    }
+    for (let e; (e = server.pollEvent());) {
+      if (e.type === "newConnection") serverConn = e.conn;
+      else if (e.event.type === "streamReadable") read(e.conn, e.event.id);
+    }
+    opts.hook?.(conn);
+    void serverConn;
+    return fin || !ok || conn.isClosed;
+  }, start + (opts.limitMs ?? 600_000));
+  return {
+    ok: done && ok && fin && received === size,
+    elapsed: sim.now - start,
+    received,
+    conn,
+    cpuMs: performance.now() - t0,
+  };
+}
