@@ -66,6 +66,8 @@ export interface CreateCertificateOptions {
   keyType?: KeyType;
   /** RSA modulus bits (default 2048). */
   rsaBits?: number;
+  /** Use this key instead of generating one (`keyType`/`rsaBits` are then ignored). */
+  key?: TlsPrivateKey;
   /** Issuing certificate; omitted means self-signed. */
   issuer?: IssuedCertificate;
   /** dNSName SANs (none by default: the CN is not used for matching). */
@@ -161,7 +163,7 @@ function keyUsageBits(mask: number): Uint8Array {
  */
 export function createCertificate(opts: CreateCertificateOptions): IssuedCertificate {
   const keyType = opts.keyType ?? "ecdsa-p256";
-  const key = tlsPrivateKeyFromKeyObject(generateKey(keyType, opts.rsaBits ?? 2048));
+  const key = opts.key ?? tlsPrivateKeyFromKeyObject(generateKey(keyType, opts.rsaBits ?? 2048));
   const signer = opts.issuer ? opts.issuer.key : key;
   const issuerName = opts.issuer
     ? parseCertificate(opts.issuer.certDer).subjectRaw

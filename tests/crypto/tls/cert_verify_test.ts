@@ -7,6 +7,7 @@ import {
 } from "../../../crypto/tls/cert_verify.ts";
 import { createCertificate, type IssuedCertificate } from "../../../crypto/cert_builder.ts";
 import { generateDevCertificate } from "../../../crypto/dev_cert.ts";
+import { parsePrivateKeyPem } from "../../../crypto/tls/keys.ts";
 import { opensslFixtures } from "./openssl_fixtures.ts";
 
 const DAY = 86_400_000;
@@ -46,15 +47,19 @@ const base: CertificateVerifyOptions = {
 };
 
 Deno.test("cert_verify: builder chains of every key type verify, intermediates in any order", () => {
+  // RSA keys come from the openssl fixtures: generating them here costs seconds.
+  const f = opensslFixtures();
+  const rsaKeys = [parsePrivateKeyPem(f.pem["root.key"]), parsePrivateKeyPem(f.pem["rsa.p8.key"])];
   for (const keyType of ["ecdsa-p256", "ecdsa-p384", "ed25519", "rsa"] as const) {
-    const r = createCertificate({ subject: `root ${keyType}`, isCA: true, keyType, ...validity });
-    const i1 = createCertificate({ subject: "i1", issuer: r, isCA: true, keyType, ...validity });
-    const i2 = createCertificate({ subject: "i2", issuer: i1, isCA: true, keyType, ...validity });
+    const k = (i: number) => keyType === "rsa" ? { key: rsaKeys[i % 2] } : { keyType };
+    const r = createCertificate({ subject: `root ${keyType}`, isCA: true, ...k(0), ...validity });
+    const i1 = createCertificate({ subject: "i1", issuer: r, isCA: true, ...k(1), ...validity });
+    const i2 = createCertificate({ subject: "i2", issuer: i1, isCA: true, ...k(0), ...validity });
     const l = createCertificate({
       subject: "l",
       issuer: i2,
       sanDns: ["a.test"],
-      keyType,
+      ...k(1),
       ...validity,
     });
     const opts = { ...base, trustAnchors: [leaf.certDer, r.certDer], serverName: "a.test" };
