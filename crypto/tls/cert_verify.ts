@@ -41,7 +41,10 @@ import {
 export interface CertificateVerifyOptions {
   /** DER of trusted roots (caCerts); may be empty when pinning. */
   trustAnchors: Uint8Array[];
-  /** DNS name or IP literal to match against the leaf's SANs. */
+  /**
+   * DNS name or IP literal to match against the leaf's SANs (serverAuth only;
+   * omit to skip the name check, e.g. when the caller checks identity itself).
+   */
   serverName?: string;
   /** Current time, ms since epoch (injected clock). */
   now: number;
