@@ -1,8 +1,8 @@
 // Test helpers: an in-memory client↔server pump, seeded randomness and certificates.
 import { createCertificate, type IssuedCertificate } from "../../../crypto/cert_builder.ts";
 import type { KeyType } from "../../../crypto/tls/keys.ts";
-import { TlsClient } from "../../../crypto/tls/client.ts";
-import { TlsServer } from "../../../crypto/tls/server.ts";
+import type { TlsClient } from "../../../crypto/tls/client.ts";
+import type { TlsServer } from "../../../crypto/tls/server.ts";
 import type {
   EncryptionLevelValue,
   SessionTicket,
