@@ -92,7 +92,8 @@ function isLocal(c: ConnCore, id: number): boolean {
   return isClientInitiated(id) !== c.isServer;
 }
 
-function createEntry(c: ConnCore, id: number): StreamEntry {
+/** Creates the table entry of stream `id` (internal; tests use it to forge misbehaviour). */
+export function createEntry(c: ConnCore, id: number): StreamEntry {
   const st = c.streams;
   const local = isLocal(c, id);
   const uni = isUnidirectional(id);
