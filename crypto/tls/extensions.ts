@@ -34,10 +34,26 @@ export const ExtensionType = {
   quic_transport_parameters: 57,
 } as const;
 
-/** TLS 1.3's version number in supported_versions (RFC 8446 §4.2.1). */
+/**
+ * TLS 1.3's version number in supported_versions (RFC 8446 §4.2.1).
+ *
+ * @example
+ * ```ts
+ * import { TLS13_VERSION } from "@gquic/core/crypto";
+ * console.log(TLS13_VERSION.toString(16)); // "304"
+ * ```
+ */
 export const TLS13_VERSION = 0x0304;
 
-/** psk_dhe_ke (RFC 8446 §4.2.9). */
+/**
+ * psk_dhe_ke (RFC 8446 §4.2.9).
+ *
+ * @example
+ * ```ts
+ * import { PSK_DHE_KE } from "@gquic/core/crypto";
+ * console.log(PSK_DHE_KE); // 1
+ * ```
+ */
 export const PSK_DHE_KE = 1;
 
 /**
@@ -58,51 +74,134 @@ export function tlsReader(buf: Uint8Array): ByteReader {
   );
 }
 
-/** Throws decode_error unless the reader is exhausted. */
+/**
+ * Throws decode_error unless the reader is exhausted.
+ *
+ * @example
+ * ```ts
+ * import { expectEnd, tlsReader } from "@gquic/core/crypto";
+ * const r = tlsReader(Uint8Array.of(1));
+ * r.u8();
+ * expectEnd(r, "example"); // no throw
+ * ```
+ */
 export function expectEnd(r: ByteReader, what: string): void {
   if (r.remaining !== 0) throw decodeError(`trailing bytes in ${what}`);
 }
 
-/** A decode_error alert. */
+/**
+ * A decode_error alert.
+ *
+ * @example
+ * ```ts
+ * import { decodeError } from "@gquic/core/crypto";
+ * console.log(decodeError("short").alert); // 50
+ * ```
+ */
 export function decodeError(message: string): TlsAlertError {
   return new TlsAlertError(AlertDescription.decode_error, message);
 }
 
-/** An illegal_parameter alert. */
+/**
+ * An illegal_parameter alert.
+ *
+ * @example
+ * ```ts
+ * import { illegalParameter } from "@gquic/core/crypto";
+ * console.log(illegalParameter("bad").alert); // 47
+ * ```
+ */
 export function illegalParameter(message: string): TlsAlertError {
   return new TlsAlertError(AlertDescription.illegal_parameter, message);
 }
 
-/** Reads a vector with a 1-byte length prefix. */
+/**
+ * Reads a vector with a 1-byte length prefix.
+ *
+ * @example
+ * ```ts
+ * import { tlsReader, vec8 } from "@gquic/core/crypto";
+ * console.log(vec8(tlsReader(Uint8Array.of(1, 9)))); // Uint8Array(1) [9]
+ * ```
+ */
 export function vec8(r: ByteReader): Uint8Array {
   return r.bytes(r.u8());
 }
 
-/** Reads a vector with a 2-byte length prefix. */
+/**
+ * Reads a vector with a 2-byte length prefix.
+ *
+ * @example
+ * ```ts
+ * import { tlsReader, vec16 } from "@gquic/core/crypto";
+ * console.log(vec16(tlsReader(Uint8Array.of(0, 1, 9)))); // Uint8Array(1) [9]
+ * ```
+ */
 export function vec16(r: ByteReader): Uint8Array {
   return r.bytes(r.u16());
 }
 
-/** Reads a vector with a 3-byte length prefix. */
+/**
+ * Reads a vector with a 3-byte length prefix.
+ *
+ * @example
+ * ```ts
+ * import { tlsReader, vec24 } from "@gquic/core/crypto";
+ * console.log(vec24(tlsReader(Uint8Array.of(0, 0, 1, 9)))); // Uint8Array(1) [9]
+ * ```
+ */
 export function vec24(r: ByteReader): Uint8Array {
   return r.bytes(r.u24());
 }
 
-/** Writes `body` with a 1-byte length prefix. */
+/**
+ * Writes `body` with a 1-byte length prefix.
+ *
+ * @example
+ * ```ts
+ * import { putVec8 } from "@gquic/core/crypto";
+ * import { ByteWriter } from "@gquic/core/quic";
+ * const w = new ByteWriter();
+ * putVec8(w, Uint8Array.of(9));
+ * console.log(w.finish()); // Uint8Array(2) [1, 9]
+ * ```
+ */
 export function putVec8(w: ByteWriter, body: Uint8Array): void {
   if (body.length > 0xff) throw new RangeError("vector too long");
   w.u8(body.length);
   w.bytes(body);
 }
 
-/** Writes `body` with a 2-byte length prefix. */
+/**
+ * Writes `body` with a 2-byte length prefix.
+ *
+ * @example
+ * ```ts
+ * import { putVec16 } from "@gquic/core/crypto";
+ * import { ByteWriter } from "@gquic/core/quic";
+ * const w = new ByteWriter();
+ * putVec16(w, Uint8Array.of(9));
+ * console.log(w.finish()); // Uint8Array(3) [0, 1, 9]
+ * ```
+ */
 export function putVec16(w: ByteWriter, body: Uint8Array): void {
   if (body.length > 0xffff) throw new RangeError("vector too long");
   w.u16(body.length);
   w.bytes(body);
 }
 
-/** Writes `body` with a 3-byte length prefix. */
+/**
+ * Writes `body` with a 3-byte length prefix.
+ *
+ * @example
+ * ```ts
+ * import { putVec24 } from "@gquic/core/crypto";
+ * import { ByteWriter } from "@gquic/core/quic";
+ * const w = new ByteWriter();
+ * putVec24(w, Uint8Array.of(9));
+ * console.log(w.finish()); // Uint8Array(4) [0, 0, 1, 9]
+ * ```
+ */
 export function putVec24(w: ByteWriter, body: Uint8Array): void {
   if (body.length > 0xffffff) throw new RangeError("vector too long");
   w.u24(body.length);
@@ -124,7 +223,18 @@ export function encodeExtensions(exts: RawExtension[]): Uint8Array {
   return w.finish();
 }
 
-/** Writes an extension list into `w`. */
+/**
+ * Writes an extension list into `w`.
+ *
+ * @example
+ * ```ts
+ * import { writeExtensions } from "@gquic/core/crypto";
+ * import { ByteWriter } from "@gquic/core/quic";
+ * const w = new ByteWriter();
+ * writeExtensions(w, [{ type: 0, data: new Uint8Array(0) }]);
+ * console.log(w.finish().length); // 6
+ * ```
+ */
 export function writeExtensions(w: ByteWriter, exts: RawExtension[]): void {
   let len = 0;
   for (const e of exts) len += 4 + e.data.length;
@@ -161,7 +271,15 @@ export function parseExtensions(body: Uint8Array): Map<number, Uint8Array> {
 
 // --- Individual extension bodies -------------------------------------------
 
-/** Encodes a list of u16 values with a length prefix of `lenBytes`. */
+/**
+ * Encodes a list of u16 values with a length prefix of `lenBytes`.
+ *
+ * @example
+ * ```ts
+ * import { encodeU16List } from "@gquic/core/crypto";
+ * console.log(encodeU16List([0x1d], 2)); // Uint8Array(4) [0, 2, 0, 29]
+ * ```
+ */
 export function encodeU16List(values: number[], lenBytes: 1 | 2): Uint8Array {
   const w = new ByteWriter(2 + values.length * 2);
   if (lenBytes === 1) w.u8(values.length * 2);
@@ -170,7 +288,15 @@ export function encodeU16List(values: number[], lenBytes: 1 | 2): Uint8Array {
   return w.finish();
 }
 
-/** Decodes a non-empty list of u16 values with a length prefix of `lenBytes`. */
+/**
+ * Decodes a non-empty list of u16 values with a length prefix of `lenBytes`.
+ *
+ * @example
+ * ```ts
+ * import { decodeU16List } from "@gquic/core/crypto";
+ * console.log(decodeU16List(Uint8Array.of(2, 3, 4), 1, "versions")); // [772]
+ * ```
+ */
 export function decodeU16List(data: Uint8Array, lenBytes: 1 | 2, what: string): number[] {
   const r = tlsReader(data);
   const len = lenBytes === 1 ? r.u8() : r.u16();
@@ -200,7 +326,15 @@ export function encodeServerName(name: string): Uint8Array {
   return w.finish();
 }
 
-/** Decodes server_name and returns the host_name, if any. */
+/**
+ * Decodes server_name and returns the host_name, if any.
+ *
+ * @example
+ * ```ts
+ * import { decodeServerName, encodeServerName } from "@gquic/core/crypto";
+ * console.log(decodeServerName(encodeServerName("example.com"))); // "example.com"
+ * ```
+ */
 export function decodeServerName(data: Uint8Array): string | undefined {
   const r = tlsReader(data);
   const list = tlsReader(vec16(r));
@@ -240,7 +374,15 @@ export function encodeAlpn(protocols: string[]): Uint8Array {
   return w.finish();
 }
 
-/** Decodes an ALPN protocol list (non-empty, names non-empty). */
+/**
+ * Decodes an ALPN protocol list (non-empty, names non-empty).
+ *
+ * @example
+ * ```ts
+ * import { decodeAlpn, encodeAlpn } from "@gquic/core/crypto";
+ * console.log(decodeAlpn(encodeAlpn(["h3"]))); // ["h3"]
+ * ```
+ */
 export function decodeAlpn(data: Uint8Array): string[] {
   const r = tlsReader(data);
   const list = tlsReader(vec16(r));
@@ -255,7 +397,16 @@ export function decodeAlpn(data: Uint8Array): string[] {
   return out;
 }
 
-/** A key share entry (RFC 8446 §4.2.8). */
+/**
+ * A key share entry (RFC 8446 §4.2.8).
+ *
+ * @example
+ * ```ts
+ * import type { KeyShareEntry } from "@gquic/core/crypto";
+ * const e: KeyShareEntry = { group: 0x1d, keyExchange: new Uint8Array(32) };
+ * console.log(e.group);
+ * ```
+ */
 export interface KeyShareEntry {
   /** Named group. */
   group: number;
@@ -287,7 +438,15 @@ export function encodeClientKeyShares(shares: KeyShareEntry[]): Uint8Array {
   return w.finish();
 }
 
-/** Decodes key_share of a ClientHello; duplicate groups are illegal_parameter. */
+/**
+ * Decodes key_share of a ClientHello; duplicate groups are illegal_parameter.
+ *
+ * @example
+ * ```ts
+ * import { decodeClientKeyShares, encodeClientKeyShares } from "@gquic/core/crypto";
+ * console.log(decodeClientKeyShares(encodeClientKeyShares([{ group: 0x1d, keyExchange: new Uint8Array(32) }])).length); // 1
+ * ```
+ */
 export function decodeClientKeyShares(data: Uint8Array): KeyShareEntry[] {
   const r = tlsReader(data);
   const list = tlsReader(vec16(r));
@@ -303,14 +462,30 @@ export function decodeClientKeyShares(data: Uint8Array): KeyShareEntry[] {
   return out;
 }
 
-/** key_share in ServerHello: a single KeyShareEntry. */
+/**
+ * key_share in ServerHello: a single KeyShareEntry.
+ *
+ * @example
+ * ```ts
+ * import { encodeServerKeyShare } from "@gquic/core/crypto";
+ * console.log(encodeServerKeyShare({ group: 0x1d, keyExchange: new Uint8Array(32) }).length); // 36
+ * ```
+ */
 export function encodeServerKeyShare(share: KeyShareEntry): Uint8Array {
   const w = new ByteWriter(4 + share.keyExchange.length);
   putKeyShare(w, share);
   return w.finish();
 }
 
-/** Decodes key_share of a ServerHello. */
+/**
+ * Decodes key_share of a ServerHello.
+ *
+ * @example
+ * ```ts
+ * import { decodeServerKeyShare, encodeServerKeyShare } from "@gquic/core/crypto";
+ * console.log(decodeServerKeyShare(encodeServerKeyShare({ group: 0x1d, keyExchange: new Uint8Array(32) })).group); // 29
+ * ```
+ */
 export function decodeServerKeyShare(data: Uint8Array): KeyShareEntry {
   const r = tlsReader(data);
   const group = r.u16();
@@ -320,12 +495,28 @@ export function decodeServerKeyShare(data: Uint8Array): KeyShareEntry {
   return { group, keyExchange };
 }
 
-/** key_share in HelloRetryRequest: the selected group (RFC 8446 §4.2.8). */
+/**
+ * key_share in HelloRetryRequest: the selected group (RFC 8446 §4.2.8).
+ *
+ * @example
+ * ```ts
+ * import { encodeU16 } from "@gquic/core/crypto";
+ * console.log(encodeU16(0x0304)); // Uint8Array(2) [3, 4]
+ * ```
+ */
 export function encodeU16(v: number): Uint8Array {
   return Uint8Array.of(v >>> 8, v & 0xff);
 }
 
-/** Decodes a body that is exactly one u16. */
+/**
+ * Decodes a body that is exactly one u16.
+ *
+ * @example
+ * ```ts
+ * import { decodeU16 } from "@gquic/core/crypto";
+ * console.log(decodeU16(Uint8Array.of(3, 4), "version")); // 772
+ * ```
+ */
 export function decodeU16(data: Uint8Array, what: string): number {
   const r = tlsReader(data);
   const v = r.u16();
@@ -333,7 +524,15 @@ export function decodeU16(data: Uint8Array, what: string): number {
   return v;
 }
 
-/** Decodes a body that is exactly one u32 (early_data in NewSessionTicket). */
+/**
+ * Decodes a body that is exactly one u32 (early_data in NewSessionTicket).
+ *
+ * @example
+ * ```ts
+ * import { decodeU32 } from "@gquic/core/crypto";
+ * console.log(decodeU32(Uint8Array.of(255, 255, 255, 255), "early_data")); // 4294967295
+ * ```
+ */
 export function decodeU32(data: Uint8Array, what: string): number {
   const r = tlsReader(data);
   const v = r.u32();
@@ -341,19 +540,43 @@ export function decodeU32(data: Uint8Array, what: string): number {
   return v;
 }
 
-/** Encodes a u32 body. */
+/**
+ * Encodes a u32 body.
+ *
+ * @example
+ * ```ts
+ * import { encodeU32 } from "@gquic/core/crypto";
+ * console.log(encodeU32(1)); // Uint8Array(4) [0, 0, 0, 1]
+ * ```
+ */
 export function encodeU32(v: number): Uint8Array {
   return Uint8Array.of(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
 }
 
-/** cookie (RFC 8446 §4.2.2): `opaque cookie<1..2^16-1>`. */
+/**
+ * cookie (RFC 8446 §4.2.2): `opaque cookie<1..2^16-1>`.
+ *
+ * @example
+ * ```ts
+ * import { encodeCookie } from "@gquic/core/crypto";
+ * console.log(encodeCookie(Uint8Array.of(7))); // Uint8Array(3) [0, 1, 7]
+ * ```
+ */
 export function encodeCookie(cookie: Uint8Array): Uint8Array {
   const w = new ByteWriter(2 + cookie.length);
   putVec16(w, cookie);
   return w.finish();
 }
 
-/** Decodes a cookie extension body. */
+/**
+ * Decodes a cookie extension body.
+ *
+ * @example
+ * ```ts
+ * import { decodeCookie } from "@gquic/core/crypto";
+ * console.log(decodeCookie(Uint8Array.of(0, 1, 7))); // Uint8Array(1) [7]
+ * ```
+ */
 export function decodeCookie(data: Uint8Array): Uint8Array {
   const r = tlsReader(data);
   const c = vec16(r);
@@ -362,7 +585,15 @@ export function decodeCookie(data: Uint8Array): Uint8Array {
   return c;
 }
 
-/** psk_key_exchange_modes (RFC 8446 §4.2.9). */
+/**
+ * psk_key_exchange_modes (RFC 8446 §4.2.9).
+ *
+ * @example
+ * ```ts
+ * import { decodePskModes } from "@gquic/core/crypto";
+ * console.log(decodePskModes(Uint8Array.of(1, 1))); // [1]
+ * ```
+ */
 export function decodePskModes(data: Uint8Array): number[] {
   const r = tlsReader(data);
   const modes = vec8(r);
@@ -371,7 +602,16 @@ export function decodePskModes(data: Uint8Array): number[] {
   return [...modes];
 }
 
-/** One PSK identity of pre_shared_key (RFC 8446 §4.2.11). */
+/**
+ * One PSK identity of pre_shared_key (RFC 8446 §4.2.11).
+ *
+ * @example
+ * ```ts
+ * import type { PskIdentity } from "@gquic/core/crypto";
+ * const id: PskIdentity = { identity: Uint8Array.of(1), obfuscatedTicketAge: 0 };
+ * console.log(id.obfuscatedTicketAge);
+ * ```
+ */
 export interface PskIdentity {
   /** The ticket. */
   identity: Uint8Array;
@@ -379,7 +619,16 @@ export interface PskIdentity {
   obfuscatedTicketAge: number;
 }
 
-/** The ClientHello pre_shared_key body. */
+/**
+ * The ClientHello pre_shared_key body.
+ *
+ * @example
+ * ```ts
+ * import type { OfferedPsks } from "@gquic/core/crypto";
+ * const o: OfferedPsks = { identities: [], binders: [] };
+ * console.log(o.binders.length);
+ * ```
+ */
 export interface OfferedPsks {
   /** Identities in order. */
   identities: PskIdentity[];
@@ -414,14 +663,31 @@ export function encodeOfferedPsks(psks: OfferedPsks): Uint8Array {
   return w.finish();
 }
 
-/** Length of the binders list (with its 2-byte prefix) in an OfferedPsks body. */
+/**
+ * Length of the binders list (with its 2-byte prefix) in an OfferedPsks body.
+ *
+ * @example
+ * ```ts
+ * import { bindersLength } from "@gquic/core/crypto";
+ * console.log(bindersLength([new Uint8Array(32)])); // 35
+ * ```
+ */
 export function bindersLength(binders: Uint8Array[]): number {
   let n = 2;
   for (const b of binders) n += 1 + b.length;
   return n;
 }
 
-/** Decodes an OfferedPsks body (identities and binders non-empty, counts equal). */
+/**
+ * Decodes an OfferedPsks body (identities and binders non-empty, counts equal).
+ *
+ * @example
+ * ```ts
+ * import { decodeOfferedPsks, encodeOfferedPsks } from "@gquic/core/crypto";
+ * const b = encodeOfferedPsks({ identities: [{ identity: Uint8Array.of(1), obfuscatedTicketAge: 0 }], binders: [new Uint8Array(32)] });
+ * console.log(decodeOfferedPsks(b).binders.length); // 1
+ * ```
+ */
 export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
   const r = tlsReader(data);
   const idr = tlsReader(vec16(r));
@@ -444,7 +710,15 @@ export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
   return { identities, binders };
 }
 
-/** GREASE code points (RFC 8701): 0x?A?A with both bytes equal. */
+/**
+ * GREASE code points (RFC 8701): 0x?A?A with both bytes equal.
+ *
+ * @example
+ * ```ts
+ * import { isGrease } from "@gquic/core/crypto";
+ * console.log(isGrease(0x2a2a), isGrease(0x1301)); // true false
+ * ```
+ */
 export function isGrease(v: number): boolean {
   return (v & 0x0f0f) === 0x0a0a && (v >> 8) === (v & 0xff);
 }

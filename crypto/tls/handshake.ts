@@ -11,19 +11,51 @@ import type { EncryptionLevelValue, TlsCommonOptions, TlsEvent } from "./types.t
 import { NamedGroup } from "./types.ts";
 import { CipherSuite } from "../cipher_suites.ts";
 
-/** Largest handshake message accepted, except Certificate. */
+/**
+ * Largest handshake message accepted, except Certificate.
+ *
+ * @example
+ * ```ts
+ * import { MAX_MESSAGE_SIZE } from "@gquic/core/crypto";
+ * console.log(MAX_MESSAGE_SIZE); // 65536
+ * ```
+ */
 export const MAX_MESSAGE_SIZE = 64 * 1024;
-/** Largest Certificate message accepted. */
+/**
+ * Largest Certificate message accepted.
+ *
+ * @example
+ * ```ts
+ * import { MAX_CERTIFICATE_MESSAGE_SIZE } from "@gquic/core/crypto";
+ * console.log(MAX_CERTIFICATE_MESSAGE_SIZE); // 262144
+ * ```
+ */
 export const MAX_CERTIFICATE_MESSAGE_SIZE = 256 * 1024;
 
-/** Default cipher suites, in preference order. */
+/**
+ * Default cipher suites, in preference order.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CIPHER_SUITES } from "@gquic/core/crypto";
+ * console.log(DEFAULT_CIPHER_SUITES[0].toString(16)); // "1301"
+ * ```
+ */
 export const DEFAULT_CIPHER_SUITES: number[] = [
   CipherSuite.TLS_AES_128_GCM_SHA256,
   CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
   CipherSuite.TLS_AES_256_GCM_SHA384,
 ];
 
-/** Default groups, in preference order. */
+/**
+ * Default groups, in preference order.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_GROUPS } from "@gquic/core/crypto";
+ * console.log(DEFAULT_GROUPS[0]); // 29 (x25519)
+ * ```
+ */
 export const DEFAULT_GROUPS: number[] = [
   NamedGroup.x25519,
   NamedGroup.X25519MLKEM768,
@@ -31,7 +63,17 @@ export const DEFAULT_GROUPS: number[] = [
   NamedGroup.secp384r1,
 ];
 
-/** A complete handshake message handed to the state machine. */
+/**
+ * A complete handshake message handed to the state machine.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeMessage } from "@gquic/core/crypto";
+ * const raw = Uint8Array.of(20, 0, 0, 0);
+ * const m: HandshakeMessage = { type: 20, body: raw.subarray(4), raw };
+ * console.log(m.type);
+ * ```
+ */
 export interface HandshakeMessage {
   /** msg_type. */
   type: number;
@@ -41,12 +83,28 @@ export interface HandshakeMessage {
   raw: Uint8Array;
 }
 
-/** unexpected_message alert. */
+/**
+ * unexpected_message alert.
+ *
+ * @example
+ * ```ts
+ * import { unexpected } from "@gquic/core/crypto";
+ * console.log(unexpected("no").alert); // 10
+ * ```
+ */
 export function unexpected(message: string): TlsAlertError {
   return new TlsAlertError(AlertDescription.unexpected_message, message);
 }
 
-/** PROTOCOL_VIOLATION, for the QUIC-specific rules of RFC 9001 §8. */
+/**
+ * PROTOCOL_VIOLATION, for the QUIC-specific rules of RFC 9001 §8.
+ *
+ * @example
+ * ```ts
+ * import { protocolViolation } from "@gquic/core/crypto";
+ * console.log(protocolViolation("no").code); // 10
+ * ```
+ */
 export function protocolViolation(message: string): QuicError {
   return new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, message);
 }
@@ -74,6 +132,13 @@ export function certificateVerifyContent(server: boolean, transcriptHash: Uint8A
 
 /**
  * Base of {@link TlsClient} and {@link TlsServer}: buffering, events, errors.
+ *
+ * @example
+ * ```ts
+ * import { HandshakeEndpoint, TlsClient } from "@gquic/core/crypto";
+ * const c = new TlsClient({ random: (n) => new Uint8Array(n), transportParameters: new Uint8Array(0) });
+ * console.log(c instanceof HandshakeEndpoint); // true
+ * ```
  */
 export abstract class HandshakeEndpoint {
   /** Injected randomness. */

@@ -144,7 +144,17 @@ export function encodeClientHello(ch: ClientHello): Uint8Array {
   return endMessage(w);
 }
 
-/** A decoded ClientHello. */
+/**
+ * A decoded ClientHello.
+ *
+ * @example
+ * ```ts
+ * import { decodeClientHello, encodeClientHello, type ParsedClientHello } from "@gquic/core/crypto";
+ * const m = encodeClientHello({ random: new Uint8Array(32), sessionId: new Uint8Array(0), cipherSuites: [0x1301], extensions: [] });
+ * const ch: ParsedClientHello = decodeClientHello(m.subarray(4));
+ * console.log(ch.bindersOffset); // -1
+ * ```
+ */
 export interface ParsedClientHello {
   /** legacy_version. */
   legacyVersion: number;
@@ -274,7 +284,17 @@ export function encodeServerHello(sh: ServerHello): Uint8Array {
   return endMessage(w);
 }
 
-/** A decoded ServerHello. */
+/**
+ * A decoded ServerHello.
+ *
+ * @example
+ * ```ts
+ * import { decodeServerHello, encodeServerHello, type ParsedServerHello } from "@gquic/core/crypto";
+ * const m = encodeServerHello({ random: new Uint8Array(32), sessionId: new Uint8Array(0), cipherSuite: 0x1301, extensions: [] });
+ * const sh: ParsedServerHello = decodeServerHello(m.subarray(4));
+ * console.log(sh.isHelloRetryRequest); // false
+ * ```
+ */
 export interface ParsedServerHello {
   /** legacy_version. */
   legacyVersion: number;
@@ -342,7 +362,16 @@ export function encodeEncryptedExtensions(exts: RawExtension[]): Uint8Array {
   return endMessage(w);
 }
 
-/** Decodes an EncryptedExtensions body. */
+/**
+ * Decodes an EncryptedExtensions body.
+ *
+ * @example
+ * ```ts
+ * import { decodeEncryptedExtensions, encodeEncryptedExtensions } from "@gquic/core/crypto";
+ * const m = encodeEncryptedExtensions([{ type: 57, data: Uint8Array.of(1) }]);
+ * console.log(decodeEncryptedExtensions(m.subarray(4)).get(57)); // Uint8Array(1) [1]
+ * ```
+ */
 export function decodeEncryptedExtensions(body: Uint8Array): Map<number, Uint8Array> {
   const r = tlsReader(body);
   const exts = parseExtensions(vec16(r));
@@ -352,7 +381,16 @@ export function decodeEncryptedExtensions(body: Uint8Array): Map<number, Uint8Ar
 
 // --- CertificateRequest (RFC 8446 §4.3.2) -------------------------------------
 
-/** A decoded CertificateRequest. */
+/**
+ * A decoded CertificateRequest.
+ *
+ * @example
+ * ```ts
+ * import { decodeCertificateRequest, encodeCertificateRequest, type CertificateRequest } from "@gquic/core/crypto";
+ * const cr: CertificateRequest = decodeCertificateRequest(encodeCertificateRequest(new Uint8Array(0), []).subarray(4));
+ * console.log(cr.context.length); // 0
+ * ```
+ */
 export interface CertificateRequest {
   /** certificate_request_context (empty during the handshake). */
   context: Uint8Array;
@@ -377,7 +415,15 @@ export function encodeCertificateRequest(context: Uint8Array, exts: RawExtension
   return endMessage(w);
 }
 
-/** Decodes a CertificateRequest body. */
+/**
+ * Decodes a CertificateRequest body.
+ *
+ * @example
+ * ```ts
+ * import { decodeCertificateRequest, encodeCertificateRequest } from "@gquic/core/crypto";
+ * console.log(decodeCertificateRequest(encodeCertificateRequest(new Uint8Array(0), []).subarray(4)).extensions.size); // 0
+ * ```
+ */
 export function decodeCertificateRequest(body: Uint8Array): CertificateRequest {
   const r = tlsReader(body);
   const context = vec8(r);
@@ -388,7 +434,16 @@ export function decodeCertificateRequest(body: Uint8Array): CertificateRequest {
 
 // --- Certificate (RFC 8446 §4.4.2) ---------------------------------------------
 
-/** A decoded Certificate message. */
+/**
+ * A decoded Certificate message.
+ *
+ * @example
+ * ```ts
+ * import { type CertificateMessage, decodeCertificate, encodeCertificate } from "@gquic/core/crypto";
+ * const c: CertificateMessage = decodeCertificate(encodeCertificate(new Uint8Array(0), []).subarray(4));
+ * console.log(c.certificates.length); // 0
+ * ```
+ */
 export interface CertificateMessage {
   /** certificate_request_context. */
   context: Uint8Array;
@@ -396,7 +451,15 @@ export interface CertificateMessage {
   certificates: Uint8Array[];
 }
 
-/** Upper bound on certificates in one chain we accept. */
+/**
+ * Upper bound on certificates in one chain we accept.
+ *
+ * @example
+ * ```ts
+ * import { MAX_CHAIN_LENGTH } from "@gquic/core/crypto";
+ * console.log(MAX_CHAIN_LENGTH); // 16
+ * ```
+ */
 export const MAX_CHAIN_LENGTH = 16;
 
 /**
@@ -421,7 +484,15 @@ export function encodeCertificate(context: Uint8Array, chain: Uint8Array[]): Uin
   return endMessage(w);
 }
 
-/** Decodes a Certificate body (entries' extensions are parsed and ignored). */
+/**
+ * Decodes a Certificate body (entries' extensions are parsed and ignored).
+ *
+ * @example
+ * ```ts
+ * import { decodeCertificate, encodeCertificate } from "@gquic/core/crypto";
+ * console.log(decodeCertificate(encodeCertificate(new Uint8Array(0), [Uint8Array.of(0x30, 0)]).subarray(4)).certificates.length); // 1
+ * ```
+ */
 export function decodeCertificate(body: Uint8Array): CertificateMessage {
   const r = tlsReader(body);
   const context = vec8(r);
@@ -459,7 +530,15 @@ export function encodeCertificateVerify(scheme: number, signature: Uint8Array): 
   return endMessage(w);
 }
 
-/** Decodes a CertificateVerify body. */
+/**
+ * Decodes a CertificateVerify body.
+ *
+ * @example
+ * ```ts
+ * import { decodeCertificateVerify, encodeCertificateVerify } from "@gquic/core/crypto";
+ * console.log(decodeCertificateVerify(encodeCertificateVerify(0x0403, Uint8Array.of(1)).subarray(4)).scheme); // 1027
+ * ```
+ */
 export function decodeCertificateVerify(
   body: Uint8Array,
 ): { scheme: number; signature: Uint8Array } {
@@ -531,7 +610,16 @@ export function encodeNewSessionTicket(t: NewSessionTicket): Uint8Array {
   return endMessage(w);
 }
 
-/** A decoded NewSessionTicket. */
+/**
+ * A decoded NewSessionTicket.
+ *
+ * @example
+ * ```ts
+ * import { decodeNewSessionTicket, encodeNewSessionTicket, type ParsedNewSessionTicket } from "@gquic/core/crypto";
+ * const t: ParsedNewSessionTicket = decodeNewSessionTicket(encodeNewSessionTicket({ lifetime: 9, ageAdd: 0, nonce: Uint8Array.of(0), ticket: Uint8Array.of(1), extensions: [] }).subarray(4));
+ * console.log(t.lifetime); // 9
+ * ```
+ */
 export interface ParsedNewSessionTicket {
   /** ticket_lifetime in seconds. */
   lifetime: number;
@@ -545,7 +633,16 @@ export interface ParsedNewSessionTicket {
   extensions: Map<number, Uint8Array>;
 }
 
-/** Decodes a NewSessionTicket body; lifetime > 7 days is illegal_parameter. */
+/**
+ * Decodes a NewSessionTicket body; lifetime > 7 days is illegal_parameter.
+ *
+ * @example
+ * ```ts
+ * import { decodeNewSessionTicket, encodeNewSessionTicket } from "@gquic/core/crypto";
+ * const m = encodeNewSessionTicket({ lifetime: 9, ageAdd: 0, nonce: Uint8Array.of(0), ticket: Uint8Array.of(1), extensions: [] });
+ * console.log(decodeNewSessionTicket(m.subarray(4)).ticket); // Uint8Array(1) [1]
+ * ```
+ */
 export function decodeNewSessionTicket(body: Uint8Array): ParsedNewSessionTicket {
   const r = tlsReader(body);
   const lifetime = r.u32();
@@ -574,7 +671,15 @@ export function messageHash(hashOfClientHello1: Uint8Array): Uint8Array {
   return frameHandshake(HandshakeType.message_hash, hashOfClientHello1);
 }
 
-/** Writes a u16-length-prefixed body (re-exported helper for message builders). */
+/**
+ * Writes a u16-length-prefixed body (re-exported helper for message builders).
+ *
+ * @example
+ * ```ts
+ * import { vector16 } from "@gquic/core/crypto";
+ * console.log(vector16(Uint8Array.of(7))); // Uint8Array(3) [0, 1, 7]
+ * ```
+ */
 export function vector16(body: Uint8Array): Uint8Array {
   const w = new ByteWriter(body.length + 2);
   putVec16(w, body);

@@ -162,7 +162,16 @@ export interface TicketState {
   serverName: string;
 }
 
-/** Serializes a {@link TicketState}. */
+/**
+ * Serializes a {@link TicketState}.
+ *
+ * @example
+ * ```ts
+ * import { encodeTicketState } from "@gquic/core/crypto";
+ * const b = encodeTicketState({ cipherSuite: 0x1301, issuedAt: 0, ageAdd: 0, lifetime: 60, maxEarlyData: 0, psk: new Uint8Array(32), alpn: "", earlyDataContext: new Uint8Array(0), serverName: "" });
+ * console.log(b[0]); // 1 (format version)
+ * ```
+ */
 export function encodeTicketState(s: TicketState): Uint8Array {
   const w = new ByteWriter(128);
   w.u8(STATE_VERSION);
@@ -179,7 +188,15 @@ export function encodeTicketState(s: TicketState): Uint8Array {
   return w.finish().slice();
 }
 
-/** Parses a {@link TicketState}, or undefined if malformed or of another version. */
+/**
+ * Parses a {@link TicketState}, or undefined if malformed or of another version.
+ *
+ * @example
+ * ```ts
+ * import { decodeTicketState } from "@gquic/core/crypto";
+ * console.log(decodeTicketState(Uint8Array.of(9))); // undefined
+ * ```
+ */
 export function decodeTicketState(b: Uint8Array): TicketState | undefined {
   try {
     const r = tlsReader(b);
