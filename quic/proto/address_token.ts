@@ -7,7 +7,15 @@
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
 
-/** Kind of token (a Retry token must not be accepted as a NEW_TOKEN one). */
+/**
+ * Kind of token (a Retry token must not be accepted as a NEW_TOKEN one).
+ *
+ * @example
+ * ```ts
+ * import { TokenKind } from "@gquic/core/quic";
+ * console.log(TokenKind.RETRY); // 1
+ * ```
+ */
 export const TokenKind = {
   /** Sent in a Retry packet (RFC 9000 §17.2.5); short-lived. */
   RETRY: 1,
@@ -15,7 +23,16 @@ export const TokenKind = {
   NEW_TOKEN: 2,
 } as const;
 
-/** What a token proves once it is opened. */
+/**
+ * What a token proves once it is opened.
+ *
+ * @example
+ * ```ts
+ * import type { AddressToken } from "@gquic/core/quic";
+ * const f = (t: AddressToken) => t.issued;
+ * console.log(typeof f);
+ * ```
+ */
 export interface AddressToken {
   /** {@link TokenKind} of the token. */
   kind: number;
@@ -47,6 +64,7 @@ export class AddressTokenKey {
   readonly #random: (n: number) => Uint8Array;
 
   /**
+   * Binds the sealer to the endpoint's static key.
    * @param key 32-byte static secret of the endpoint
    * @param random source of nonces
    */

@@ -11,7 +11,16 @@ import { statelessResetToken, tokensEqual } from "./stateless_reset.ts";
 /** Longest connection ID allowed in QUIC v1 (RFC 9000 §17.2). */
 const MAX_CID_LENGTH = 20;
 
-/** One connection ID with its sequence number and reset token. */
+/**
+ * One connection ID with its sequence number and reset token.
+ *
+ * @example
+ * ```ts
+ * import type { CidEntry } from "@gquic/core/quic";
+ * const e: CidEntry = { seq: 0, cid: Uint8Array.of(1, 2), resetToken: undefined };
+ * console.log(e.seq);
+ * ```
+ */
 export interface CidEntry {
   /** Sequence number (RFC 9000 §5.1.1); 0 for the handshake CID. */
   seq: number;
@@ -21,21 +30,46 @@ export interface CidEntry {
   resetToken: Uint8Array | undefined;
 }
 
-/** Hex form of a connection ID, used as a map key. */
+/**
+ * Hex form of a connection ID, used as a map key.
+ *
+ * @example
+ * ```ts
+ * import { cidKey } from "@gquic/core/quic";
+ * console.log(cidKey(Uint8Array.of(1, 0xab))); // "01ab"
+ * ```
+ */
 export function cidKey(cid: Uint8Array): string {
   let s = "";
   for (let i = 0; i < cid.length; i++) s += (cid[i] < 16 ? "0" : "") + cid[i].toString(16);
   return s;
 }
 
-/** Byte equality of two connection IDs. */
+/**
+ * Byte equality of two connection IDs.
+ *
+ * @example
+ * ```ts
+ * import { cidEqual } from "@gquic/core/quic";
+ * console.log(cidEqual(Uint8Array.of(1), Uint8Array.of(1))); // true
+ * ```
+ */
 export function cidEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-/** Callbacks that keep the endpoint's routing table in step with a connection. */
+/**
+ * Callbacks that keep the endpoint's routing table in step with a connection.
+ *
+ * @example
+ * ```ts
+ * import type { CidRouting } from "@gquic/core/quic";
+ * const r: CidRouting = { onIssued: () => {}, onRetired: () => {} };
+ * console.log(typeof r.onIssued);
+ * ```
+ */
 export interface CidRouting {
   /** A new local connection ID must route to this connection. */
   onIssued(cid: Uint8Array): void;
@@ -74,6 +108,7 @@ export class LocalCids {
   routing: CidRouting | undefined;
 
   /**
+   * Creates an empty set; register sequence 0 with {@link LocalCids.initial}.
    * @param cidLength length of issued IDs (0 for zero-length)
    * @param random randomness for new IDs
    * @param resetKey static key for stateless reset tokens
@@ -224,6 +259,7 @@ export class PeerCids {
   readonly unackedRetires: Set<number> = new Set();
 
   /**
+   * Starts with the peer's handshake ID as the current one.
    * @param limit our active_connection_id_limit (≥ 2)
    * @param initial the peer's handshake connection ID (sequence 0)
    */

@@ -6,6 +6,23 @@
 import type { TlsClientOptions, TlsServerOptions } from "../../crypto/tls/types.ts";
 
 /**
+ * A UDP address (structurally compatible with `Deno.NetAddr`).
+ *
+ * @example
+ * ```ts
+ * import type { SocketAddr } from "@gquic/core/quic";
+ * const a: SocketAddr = { hostname: "127.0.0.1", port: 4433 };
+ * console.log(a.port);
+ * ```
+ */
+export interface SocketAddr {
+  /** Host name or IP literal. */
+  hostname: string;
+  /** UDP port. */
+  port: number;
+}
+
+/**
  * Transport settings of one connection (most become our transport
  * parameters, RFC 9000 §18.2).
  *
@@ -67,7 +84,16 @@ export interface TransportConfig {
   maxAckRanges?: number;
 }
 
-/** {@link TransportConfig} with every field filled in. */
+/**
+ * {@link TransportConfig} with every field filled in.
+ *
+ * @example
+ * ```ts
+ * import { type ResolvedTransportConfig, resolveTransportConfig } from "@gquic/core/quic";
+ * const r: ResolvedTransportConfig = resolveTransportConfig();
+ * console.log(r.maxIdleTimeout); // 30000
+ * ```
+ */
 export type ResolvedTransportConfig = Required<TransportConfig>;
 
 /**

@@ -6,7 +6,8 @@
  * Not part of the public API.
  * @module
  */
-import type { ResolvedTransportConfig } from "./config.ts";
+import type { ResolvedTransportConfig, SocketAddr } from "./config.ts";
+export type { SocketAddr } from "./config.ts";
 import type { ConnectionEvent } from "./events.ts";
 import { APPLICATION, HANDSHAKE, INITIAL, PacketSpace } from "./spaces.ts";
 import { type LocalCids, PeerCids } from "./cid.ts";
@@ -18,14 +19,6 @@ import { Pacer } from "./congestion/pacer.ts";
 import type { PacketKeys } from "../../crypto/packet_keys.ts";
 import type { TransportParameters } from "./transport_params.ts";
 import { ConnStreams } from "./conn_streams.ts";
-
-/** A peer address (structurally compatible with `Deno.NetAddr`). */
-export interface SocketAddr {
-  /** Host name or IP literal. */
-  hostname: string;
-  /** UDP port. */
-  port: number;
-}
 
 /** The TLS machine as the connection drives it (crypto/tls client or server). */
 export interface TlsMachine {

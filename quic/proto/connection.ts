@@ -6,7 +6,9 @@
  * drains {@link ConnectionEvent}s.
  * @module
  */
-import { type ConnCore, ConnPhase, type ConnStats, type SocketAddr } from "./conn_state.ts";
+import { type ConnCore, ConnPhase } from "./conn_state.ts";
+import type { SocketAddr } from "./config.ts";
+import { bindCore } from "./conn_internal.ts";
 import type { ConnectionEvent } from "./events.ts";
 import { handleDatagram } from "./conn_recv.ts";
 import { pollTransmit } from "./conn_send.ts";
@@ -52,7 +54,27 @@ export interface StreamReadResult {
  * console.log(typeof f);
  * ```
  */
-export interface ConnectionStats extends ConnStats {
+export interface ConnectionStats {
+  /** Packets sent. */
+  packetsSent: number;
+  /** Packets received and processed. */
+  packetsReceived: number;
+  /** Packets declared lost. */
+  packetsLost: number;
+  /** Datagrams sent. */
+  datagramsSent: number;
+  /** Bytes sent in UDP payloads. */
+  bytesSent: number;
+  /** Bytes received in UDP payloads. */
+  bytesReceived: number;
+  /** Packets dropped (undecryptable, duplicate, no keys). */
+  packetsDropped: number;
+  /** PTO expirations. */
+  ptoCount: number;
+  /** Key updates (initiated or answered). */
+  keyUpdates: number;
+  /** Stream bytes retransmitted. */
+  streamBytesRetransmitted: number;
   /** smoothed_rtt (ms). */
   smoothedRtt: number;
   /** min_rtt (ms). */
@@ -87,17 +109,13 @@ export class Connection {
   /**
    * Wraps connection state (use `Endpoint.connect` or accept incoming
    * connections instead of constructing directly).
-   * @param core internal state
+   * @param core internal state (opaque)
    * @param handle endpoint handle
    */
-  constructor(core: ConnCore, handle: number) {
-    this.#c = core;
+  constructor(core: unknown, handle: number) {
+    this.#c = core as ConnCore;
     this.handle = handle;
-  }
-
-  /** @internal The internal state (for the endpoint and tests). */
-  get core(): ConnCore {
-    return this.#c;
+    bindCore(this, this.#c);
   }
 
   /** True on the server side. */

@@ -8,9 +8,11 @@
  * the clock.
  * @module
  */
+import { coreOf } from "./conn_internal.ts";
 import { type ConnectOptions, type EndpointConfig, resolveTransportConfig } from "./config.ts";
 import { Connection } from "./connection.ts";
-import { ConnCore, ConnPhase, type SocketAddr, type TlsMachine } from "./conn_state.ts";
+import { ConnCore, type TlsMachine } from "./conn_state.ts";
+import type { SocketAddr } from "./config.ts";
 import type { ConnectionEvent } from "./events.ts";
 import { cidKey, LocalCids } from "./cid.ts";
 import { parsePacketHeader } from "./header.ts";
@@ -61,7 +63,16 @@ export interface Transmit {
   remote: SocketAddr;
 }
 
-/** Counters of an endpoint. */
+/**
+ * Counters of an endpoint.
+ *
+ * @example
+ * ```ts
+ * import type { EndpointStats } from "@gquic/core/quic";
+ * const f = (s: EndpointStats) => s.accepted;
+ * console.log(typeof f);
+ * ```
+ */
 export interface EndpointStats {
   /** Datagrams received. */
   datagramsReceived: number;
@@ -130,6 +141,7 @@ export class Endpoint {
   };
 
   /**
+   * Creates an endpoint (no socket: the driver feeds it datagrams).
    * @param config endpoint options (randomness is required)
    */
   constructor(config: EndpointConfig) {
@@ -247,8 +259,8 @@ export class Endpoint {
       if (!conn) {
         // RFC 9000 §10.3.1: a reset carries a random DCID; match its token.
         for (const c of this.#conns) {
-          if (c.core.peerCids.isStatelessReset(data)) {
-            onStatelessReset(c.core, now);
+          if (coreOf(c).peerCids.isStatelessReset(data)) {
+            onStatelessReset(coreOf(c), now);
             this.#collect(c);
             return;
           }
@@ -422,7 +434,7 @@ export class Endpoint {
 
   #forget(conn: Connection): void {
     if (!this.#conns.delete(conn)) return;
-    conn.core.localCids.retireAll();
+    coreOf(conn).localCids.retireAll();
     const k = this.#odcid.get(conn);
     if (k !== undefined && this.#byCid.get(k) === conn) this.#byCid.delete(k);
     this.#odcid.delete(conn);
@@ -498,7 +510,4 @@ export class Endpoint {
   touch(conn: Connection): void {
     this.#collect(conn);
   }
-
-  /** @internal Phase names for debugging. */
-  static readonly phases: typeof ConnPhase = ConnPhase;
 }

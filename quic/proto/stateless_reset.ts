@@ -6,11 +6,35 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 
-/** Length of a stateless reset token (RFC 9000 §10.3). */
+/**
+ * Length of a stateless reset token (RFC 9000 §10.3).
+ *
+ * @example
+ * ```ts
+ * import { RESET_TOKEN_LENGTH } from "@gquic/core/quic";
+ * console.log(RESET_TOKEN_LENGTH);
+ * ```
+ */
 export const RESET_TOKEN_LENGTH = 16;
-/** Smallest datagram that can carry a stateless reset (RFC 9000 §10.3: 5 + 16). */
+/**
+ * Smallest datagram that can carry a stateless reset (RFC 9000 §10.3: 5 + 16).
+ *
+ * @example
+ * ```ts
+ * import { MIN_STATELESS_RESET_LENGTH } from "@gquic/core/quic";
+ * console.log(MIN_STATELESS_RESET_LENGTH);
+ * ```
+ */
 export const MIN_STATELESS_RESET_LENGTH = 21;
-/** Size we aim for so a reset is not identifiable by its length (RFC 9000 §10.3). */
+/**
+ * Size we aim for so a reset is not identifiable by its length (RFC 9000 §10.3).
+ *
+ * @example
+ * ```ts
+ * import { TARGET_STATELESS_RESET_LENGTH } from "@gquic/core/quic";
+ * console.log(TARGET_STATELESS_RESET_LENGTH);
+ * ```
+ */
 export const TARGET_STATELESS_RESET_LENGTH = 43;
 
 /**

@@ -4,6 +4,7 @@
  * NEW_CONNECTION_ID issuance and CID rotation with RETIRE_CONNECTION_ID,
  * key update responding and initiating.
  */
+import { coreOf } from "../../../quic/proto/conn_internal.ts";
 import assert from "node:assert/strict";
 import {
   CLIENT,
@@ -41,22 +42,22 @@ Deno.test("handshake: padded client Initial, coalesced server flight, keys disca
   for (const d of flight) client.handleDatagram(d, SERVER, now);
   assert.ok(conn.isHandshakeComplete);
   // The client still has Initial keys until it sends its first Handshake packet.
-  assert.ok(!conn.core.spaces[INITIAL].discarded);
+  assert.ok(!coreOf(conn).spaces[INITIAL].discarded);
   const reply: Uint8Array[] = [];
   for (let t; (t = client.pollTransmit(now));) reply.push(t.data.slice());
-  assert.ok(conn.core.spaces[INITIAL].discarded, "client kept Initial keys (RFC 9001 §4.9.1)");
-  assert.ok(!conn.core.spaces[HANDSHAKE].discarded);
+  assert.ok(coreOf(conn).spaces[INITIAL].discarded, "client kept Initial keys (RFC 9001 §4.9.1)");
+  assert.ok(!coreOf(conn).spaces[HANDSHAKE].discarded);
   now += 10;
   for (const d of reply) server.handleDatagram(d, CLIENT, now);
   assert.ok(sc.isHandshakeConfirmed);
-  assert.ok(sc.core.spaces[INITIAL].discarded && sc.core.spaces[HANDSHAKE].discarded);
+  assert.ok(coreOf(sc).spaces[INITIAL].discarded && coreOf(sc).spaces[HANDSHAKE].discarded);
   const done: Uint8Array[] = [];
   for (let t; (t = server.pollTransmit(now));) done.push(t.data.slice());
   now += 10;
   for (const d of done) client.handleDatagram(d, SERVER, now);
   assert.ok(conn.isHandshakeConfirmed, "HANDSHAKE_DONE not processed");
-  assert.ok(conn.core.spaces[HANDSHAKE].discarded);
-  assert.ok(conn.core.spaces[APPLICATION].readKeys);
+  assert.ok(coreOf(conn).spaces[HANDSHAKE].discarded);
+  assert.ok(coreOf(conn).spaces[APPLICATION].readKeys);
 });
 
 Deno.test("handshake: NEW_CONNECTION_ID issued; rotating retires the old ID", () => {
@@ -66,18 +67,18 @@ Deno.test("handshake: NEW_CONNECTION_ID issued; rotating retires the old ID", ()
   p.sim.runFor(100);
   const sc = [...p.server.connections][0];
   // Both sides advertised active_connection_id_limit 4: three spare IDs each.
-  assert.equal(conn.core.peerCids.spare.size, 3);
-  assert.equal(sc.core.peerCids.spare.size, 3);
-  const before = conn.core.peerCids.current.cid;
-  assert.ok(conn.core.peerCids.rotate());
+  assert.equal(coreOf(conn).peerCids.spare.size, 3);
+  assert.equal(coreOf(sc).peerCids.spare.size, 3);
+  const before = coreOf(conn).peerCids.current.cid;
+  assert.ok(coreOf(conn).peerCids.rotate());
   const id = conn.openStream(true)!;
   conn.streamWrite(id, payload(20_000), true);
   p.sim.runFor(500);
-  assert.notDeepEqual(conn.core.peerCids.current.cid, before);
+  assert.notDeepEqual(coreOf(conn).peerCids.current.cid, before);
   // The server saw RETIRE_CONNECTION_ID(0) and issued a replacement.
-  assert.ok(!sc.core.localCids.active.has(0));
-  assert.equal(sc.core.localCids.active.size, 4);
-  assert.equal(conn.core.peerCids.unackedRetires.size, 0);
+  assert.ok(!coreOf(sc).localCids.active.has(0));
+  assert.equal(coreOf(sc).localCids.active.size, 4);
+  assert.equal(coreOf(conn).peerCids.unackedRetires.size, 0);
 });
 
 Deno.test("handshake: key update initiated by either side keeps data flowing", () => {

@@ -3,6 +3,7 @@
  * control credit granted on consumption, RESET_STREAM / STOP_SENDING,
  * DATAGRAM, and peer misbehaviour turned into the right close codes.
  */
+import { coreOf } from "../../../quic/proto/conn_internal.ts";
 import assert from "node:assert/strict";
 import { connect, makePair, type Pair, payload } from "../../sim/fixtures.ts";
 import type { Connection } from "../../../quic/proto/connection.ts";
@@ -138,7 +139,7 @@ Deno.test("connection: STREAM on a stream the server never opened is STREAM_STAT
   const p = established(43);
   drain(p);
   // Forge a client entry for server-initiated stream 1 and send on it.
-  const e = createEntry(p.conn.core, 1);
+  const e = createEntry(coreOf(p.conn), 1);
   e.send!.onMaxStreamData(1 << 20);
   p.conn.streamWrite(1, payload(100), true);
   assert.equal(closeCodeAtServer(p), TransportErrorCode.STREAM_STATE_ERROR);
@@ -149,8 +150,8 @@ Deno.test("connection: exceeding the stream window is FLOW_CONTROL_ERROR", () =>
   drain(p);
   const id = p.conn.openStream(false)!;
   // Pretend the server granted far more credit than it did.
-  p.conn.core.streams.connCredit.onMaxUpdate(1e9);
-  p.conn.core.streams.map.get(id)!.send!.onMaxStreamData(1e9);
+  coreOf(p.conn).streams.connCredit.onMaxUpdate(1e9);
+  coreOf(p.conn).streams.map.get(id)!.send!.onMaxStreamData(1e9);
   p.conn.streamWrite(id, payload(1_200_000));
   assert.equal(closeCodeAtServer(p), TransportErrorCode.FLOW_CONTROL_ERROR);
 });

@@ -3,6 +3,7 @@
  * Negotiation, stateless resets for unknown IDs, Retry tokens, and
  * robustness against arbitrary datagrams.
  */
+import { coreOf } from "../../../quic/proto/conn_internal.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { CLIENT, connect, makeClient, makeServer, SERVER, SIM_START } from "../../sim/fixtures.ts";
@@ -95,7 +96,7 @@ Deno.test("endpoint: Retry required; forged tokens get another Retry", () => {
   // An Initial carrying a forged token is not accepted: it earns a fresh Retry.
   const c = makeClient(90);
   const conn = connect(c, now);
-  conn.core.token = new Uint8Array(48).fill(7);
+  coreOf(conn).token = new Uint8Array(48).fill(7);
   server.handleDatagram(c.pollTransmit(now)!.data.slice(), CLIENT, now);
   assert.equal(server.connectionCount, 0);
   assert.equal(server.stats.retrySent, 2);
