@@ -1,0 +1,324 @@
+/**
+ * Option and result types of gquic's public QUIC API. Names follow Deno's
+ * `Deno.QuicEndpoint` / `Deno.connectQuic` (Deno 2.9) so code ports by
+ * changing the import; gquic-only options are marked as such.
+ * @module
+ */
+import type { TransportConfig } from "./proto/config.ts";
+import type { DatagramSocket } from "./io/deno_udp.ts";
+
+/**
+ * A network address as Deno reports it.
+ *
+ * @example
+ * ```ts
+ * import type { QuicNetAddr } from "@gquic/core/quic";
+ * const a: QuicNetAddr = { transport: "udp", hostname: "127.0.0.1", port: 4433 };
+ * console.log(a.port);
+ * ```
+ */
+export interface QuicNetAddr {
+  /** Always "udp". */
+  transport: "udp";
+  /** IP literal. */
+  hostname: string;
+  /** Port. */
+  port: number;
+}
+
+/**
+ * How a connection closed (Deno's `QuicCloseInfo`).
+ *
+ * @example
+ * ```ts
+ * import type { QuicCloseInfo } from "@gquic/core/quic";
+ * const i: QuicCloseInfo = { closeCode: 0, reason: "done" };
+ * console.log(i.reason);
+ * ```
+ */
+export interface QuicCloseInfo {
+  /** The application (or, for transport closes, transport) error code. */
+  closeCode: number;
+  /** The reason phrase. */
+  reason: string;
+}
+
+/**
+ * Options of `new QuicEndpoint()` (Deno's `QuicEndpointOptions`).
+ *
+ * @example
+ * ```ts
+ * import type { QuicEndpointOptions } from "@gquic/core/quic";
+ * const o: QuicEndpointOptions = { hostname: "127.0.0.1", port: 0 };
+ * console.log(o.port);
+ * ```
+ */
+export interface QuicEndpointOptions {
+  /** Address to bind (default "::", dual-stack). */
+  hostname?: string;
+  /** Port to bind (default 0: ephemeral). */
+  port?: number;
+  /** gquic: use this datagram socket instead of binding one (tests). */
+  socket?: DatagramSocket;
+  /** gquic: most sends outstanding at once (default 64). */
+  maxInFlight?: number;
+}
+
+/**
+ * Transport settings shared by clients and servers (Deno's
+ * `QuicTransportOptions`, plus gquic's `transport` escape hatch).
+ *
+ * @example
+ * ```ts
+ * import type { QuicTransportOptions } from "@gquic/core/quic";
+ * const o: QuicTransportOptions = { maxIdleTimeout: 10_000, keepAliveInterval: 2_000 };
+ * console.log(o.maxIdleTimeout);
+ * ```
+ */
+export interface QuicTransportOptions {
+  /** Send a PING after this many ms of inactivity (default: never). */
+  keepAliveInterval?: number;
+  /** Idle timeout in ms (default 30000). */
+  maxIdleTimeout?: number;
+  /** Incoming bidirectional streams the peer may have open (default 100). */
+  maxConcurrentBidirectionalStreams?: number;
+  /** Incoming unidirectional streams the peer may have open (default 100). */
+  maxConcurrentUnidirectionalStreams?: number;
+  /** "low-latency" selects NewReno, otherwise CUBIC. */
+  congestionControl?: "throughput" | "low-latency" | "default";
+  /** gquic: raw transport settings (override the fields above). */
+  transport?: TransportConfig;
+  /**
+   * gquic: append TLS secrets to this file in NSS key log format
+   * (SSLKEYLOGFILE) so tools like Wireshark can decrypt the traffic. When
+   * absent, the `SSLKEYLOGFILE` environment variable is used if readable.
+   */
+  keyLogFile?: string;
+}
+
+/**
+ * Options of {@link connectQuic} (Deno's `ConnectQuicOptions`).
+ *
+ * @example
+ * ```ts
+ * import type { ConnectQuicOptions } from "@gquic/core/quic";
+ * const o: ConnectQuicOptions = {
+ *   hostname: "127.0.0.1",
+ *   port: 4433,
+ *   serverName: "localhost",
+ *   alpnProtocols: ["perf"],
+ * };
+ * console.log(o.serverName);
+ * ```
+ */
+export interface ConnectQuicOptions extends QuicTransportOptions {
+  /** Port to connect to. */
+  port: number;
+  /** IP literal or host name. */
+  hostname: string;
+  /** Name to verify the certificate against (default `hostname`). */
+  serverName?: string;
+  /** ALPN protocols (QUIC requires one). */
+  alpnProtocols: string[];
+  /** PEM root certificates trusted in addition to the system store. */
+  caCerts?: string[];
+  /**
+   * W3C WebTransport-style pins: the server's certificate is accepted when
+   * its SHA-256 matches (and it is valid for at most 14 days); CAs are not used.
+   */
+  serverCertificateHashes?: { algorithm: "sha-256"; value: BufferSource }[];
+  /** Endpoint to use; by default a new one is bound on an ephemeral port. */
+  endpoint?: import("./endpoint.ts").QuicEndpoint;
+  /** gquic: give up (and reject) after this many ms (default: the idle timeout). */
+  timeout?: number;
+  /** gquic: abort the attempt. */
+  signal?: AbortSignal;
+  /**
+   * gquic: accept ANY server certificate. This removes all protection
+   * against active attackers; only for local debugging.
+   */
+  dangerouslyDisableCertificateVerification?: boolean;
+}
+
+/**
+ * Options of `QuicEndpoint.listen()` (Deno's `QuicListenOptions`).
+ *
+ * @example
+ * ```ts
+ * import type { QuicListenOptions } from "@gquic/core/quic";
+ * const f = (cert: string, key: string): QuicListenOptions => ({
+ *   cert,
+ *   key,
+ *   alpnProtocols: ["echo"],
+ * });
+ * console.log(typeof f);
+ * ```
+ */
+export interface QuicListenOptions extends QuicTransportOptions {
+  /** ALPN protocols offered. */
+  alpnProtocols: string[];
+  /** Private key (PEM: PKCS#8, SEC1 or PKCS#1). */
+  key: string;
+  /** Certificate chain (PEM, leaf first). */
+  cert: string;
+  /** gquic: send Retry to validate client addresses (default false). */
+  retry?: boolean;
+  /** gquic: incoming connections queued before new ones are refused (default 1000). */
+  backlog?: number;
+}
+
+/**
+ * Options of `QuicIncoming.accept()` (Deno's `QuicAcceptOptions`). gquic
+ * applies the listener's settings; these are accepted for compatibility.
+ *
+ * @example
+ * ```ts
+ * import type { QuicAcceptOptions } from "@gquic/core/quic";
+ * const o: QuicAcceptOptions = {};
+ * console.log(o.alpnProtocols);
+ * ```
+ */
+export interface QuicAcceptOptions {
+  /** Ignored (the listener's ALPN list applies). */
+  alpnProtocols?: string[];
+  /** Ignored (0.5-RTT is not offered). */
+  zeroRtt?: boolean;
+}
+
+/**
+ * Options of `createBidirectionalStream()` / `createUnidirectionalStream()`.
+ *
+ * @example
+ * ```ts
+ * import type { QuicSendStreamOptions } from "@gquic/core/quic";
+ * const o: QuicSendStreamOptions = { waitUntilAvailable: true };
+ * console.log(o.waitUntilAvailable);
+ * ```
+ */
+export interface QuicSendStreamOptions {
+  /** Relative send priority (stored; the core schedules round robin). */
+  sendOrder?: number;
+  /** Wait for stream credit instead of failing when the peer's limit is reached. */
+  waitUntilAvailable?: boolean;
+}
+
+/**
+ * Connection statistics from `QuicConn.getStats()`.
+ *
+ * @example
+ * ```ts
+ * import type { QuicConnStats } from "@gquic/core/quic";
+ * const f = (s: QuicConnStats) => `${s.rtt} ms, cwnd ${s.congestionWindow}`;
+ * console.log(typeof f);
+ * ```
+ */
+export interface QuicConnStats {
+  /** Smoothed RTT (ms). */
+  rtt: number;
+  /** Minimum RTT (ms). */
+  minRtt: number;
+  /** Congestion window (bytes). */
+  congestionWindow: number;
+  /** Bytes in flight. */
+  bytesInFlight: number;
+  /** UDP payload bytes sent. */
+  bytesSent: number;
+  /** UDP payload bytes received. */
+  bytesReceived: number;
+  /** Packets sent. */
+  packetsSent: number;
+  /** Packets received. */
+  packetsReceived: number;
+  /** Packets declared lost. */
+  packetsLost: number;
+  /** Datagrams sent. */
+  datagramsSent: number;
+  /** PTO expirations. */
+  ptoCount: number;
+  /** Stream bytes retransmitted. */
+  streamBytesRetransmitted: number;
+  /** Current UDP payload size limit. */
+  maxDatagramSize: number;
+}
+
+/**
+ * Why a stream failed: the peer reset it (`"reset"`, RESET_STREAM), asked us
+ * to stop sending (`"stopSending"`, STOP_SENDING), or the connection closed
+ * (`"connectionClosed"`). `code` is the application error code.
+ *
+ * @example
+ * ```ts
+ * import { QuicStreamError } from "@gquic/core/quic";
+ * const e = new QuicStreamError("reset", 42);
+ * console.log(e.code, e.kind); // 42 reset
+ * ```
+ */
+export class QuicStreamError extends Error {
+  /** Application error code from the frame (or the connection's close code). */
+  readonly code: number;
+  /** What happened. */
+  readonly kind: "reset" | "stopSending" | "connectionClosed";
+
+  /**
+   * @param kind what happened
+   * @param code the error code
+   * @param message optional text
+   */
+  constructor(kind: "reset" | "stopSending" | "connectionClosed", code: number, message?: string) {
+    super(message ?? `stream ${kind === "reset" ? "reset by peer" : kind}: error ${code}`);
+    this.name = "QuicStreamError";
+    this.kind = kind;
+    this.code = code;
+  }
+}
+
+/**
+ * The connection ended other than by an application close: a transport
+ * error (`isApplication` false), the idle timeout, or a stateless reset.
+ *
+ * @example
+ * ```ts
+ * import { QuicConnectionError } from "@gquic/core/quic";
+ * const e = new QuicConnectionError(0x100 + 42, "bad cert", false, true, "close");
+ * console.log(e.closeCode, e.byPeer); // 298 true
+ * ```
+ */
+export class QuicConnectionError extends Error {
+  /** Transport or application error code. */
+  readonly closeCode: number;
+  /** Reason phrase. */
+  readonly reason: string;
+  /** True for an application close (CONNECTION_CLOSE 0x1d). */
+  readonly isApplication: boolean;
+  /** True when the peer closed. */
+  readonly byPeer: boolean;
+  /** How it ended. */
+  readonly kind: string;
+
+  /**
+   * @param closeCode error code
+   * @param reason reason phrase
+   * @param isApplication application close?
+   * @param byPeer closed by the peer?
+   * @param kind "close", "idleTimeout", "statelessReset", "versionNegotiation", "aborted" or "timeout"
+   */
+  constructor(
+    closeCode: number,
+    reason: string,
+    isApplication: boolean,
+    byPeer: boolean,
+    kind: string,
+  ) {
+    super(
+      kind === "close"
+        ? `connection closed${byPeer ? " by peer" : ""}: code 0x${closeCode.toString(16)} ${reason}`
+        : `connection ended: ${kind}${reason ? ` (${reason})` : ""}`,
+    );
+    this.name = "QuicConnectionError";
+    this.closeCode = closeCode;
+    this.reason = reason;
+    this.isApplication = isApplication;
+    this.byPeer = byPeer;
+    this.kind = kind;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * `connectQuic()`: the client entry point (Deno's `Deno.connectQuic`).
+ * Resolves the host, builds trust anchors (system store + `caCerts`, or
+ * certificate pins), starts the connection on an endpoint and waits for
+ * the handshake with a deadline (a dead port otherwise waits for the idle
+ * timeout).
+ * @module
+ */
+import { endpointInternals, QuicEndpoint, transportFromOptions } from "./endpoint.ts";
+import type { QuicConn } from "./conn.ts";
+import type { ConnectQuicOptions } from "./api_types.ts";
+import { certificatesFromPem } from "../crypto/tls/pem.ts";
+import { loadSystemTrustAnchors } from "../crypto/system_store.ts";
+import { resolveKeyLog } from "./keylog.ts";
+import type { ClientTlsConfig } from "./proto/config.ts";
+
+const anchorCache = new Map<string, Uint8Array[]>();
+
+/** System anchors plus `caCerts`, cached per set so the TLS layer's parse cache hits. */
+function trustAnchors(caCerts: string[] | undefined): Uint8Array[] {
+  const key = (caCerts ?? []).join("\n");
+  let a = anchorCache.get(key);
+  if (!a) {
+    a = [...loadSystemTrustAnchors()];
+    for (const pem of caCerts ?? []) a.push(...certificatesFromPem(pem));
+    if (anchorCache.size > 32) anchorCache.clear();
+    anchorCache.set(key, a);
+  }
+  return a;
+}
+
+function isIpLiteral(h: string): boolean {
+  return /^[0-9.]+$/.test(h) || h.includes(":");
+}
+
+/** Resolves `hostname` to an IP literal (IPv4 first). */
+async function resolveHost(hostname: string): Promise<string> {
+  const h = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
+  if (isIpLiteral(h)) return h;
+  if (h === "localhost") return "127.0.0.1";
+  for (const type of ["A", "AAAA"] as const) {
+    try {
+      const r = await Deno.resolveDns(h, type);
+      if (r.length > 0) return r[0];
+    } catch {
+      // try the next record type
+    }
+  }
+  throw new Deno.errors.NotFound(`cannot resolve ${hostname}`);
+}
+
+function toBytes(b: BufferSource): Uint8Array {
+  if (b instanceof Uint8Array) return b;
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return new Uint8Array(b);
+}
+
+/**
+ * Connects to a QUIC server and resolves once the handshake completed
+ * (Deno's `Deno.connectQuic`). Rejects with a `QuicConnectionError` when
+ * the handshake fails, the peer is silent past `timeout` (default: the idle
+ * timeout, 30 s), or `signal` aborts.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectQuic } from "@gquic/core/quic";
+ * const conn = await connectQuic({
+ *   hostname: "127.0.0.1",
+ *   port: 4433,
+ *   serverName: "localhost",
+ *   alpnProtocols: ["perf"],
+ *   caCerts: [await Deno.readTextFile("ca.pem")],
+ *   timeout: 5_000,
+ * });
+ * console.log(conn.protocol); // "perf"
+ * conn.close({ closeCode: 0, reason: "bye" });
+ * ```
+ */
+export async function connectQuic(options: ConnectQuicOptions): Promise<QuicConn> {
+  if (!options.alpnProtocols || options.alpnProtocols.length === 0) {
+    throw new TypeError("connectQuic: QUIC requires at least one ALPN protocol");
+  }
+  const ip = await resolveHost(options.hostname);
+  const owned = !options.endpoint;
+  const ep = options.endpoint ??
+    new QuicEndpoint({ hostname: ip.includes(":") ? "::" : "0.0.0.0", port: 0 });
+  const pins = options.serverCertificateHashes?.filter((h) => h.algorithm === "sha-256")
+    .map((h) => toBytes(h.value).slice());
+  const serverName = options.serverName ??
+    (options.hostname.startsWith("[") ? options.hostname.slice(1, -1) : options.hostname);
+  const tls: ClientTlsConfig = {
+    serverName,
+    alpnProtocols: options.alpnProtocols,
+    keyLog: resolveKeyLog(options.keyLogFile),
+  };
+  if (options.dangerouslyDisableCertificateVerification) {
+    tls.dangerouslyDisableCertificateVerification = true;
+  } else if (pins && pins.length > 0) {
+    tls.certificateHashes = pins;
+  } else {
+    tls.caCerts = trustAnchors(options.caCerts);
+  }
+  let conn: QuicConn;
+  try {
+    conn = ep[endpointInternals](
+      { hostname: ip, port: options.port },
+      { tls, transport: transportFromOptions(options) },
+      options.keepAliveInterval ?? 0,
+    );
+  } catch (e) {
+    if (owned) ep.close();
+    throw e;
+  }
+  if (owned) ep.closeWhenIdle();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = () => conn.abortAttempt("aborted", "connection attempt aborted");
+  if (options.timeout !== undefined) {
+    timer = setTimeout(() => conn.abortAttempt("timeout", "handshake timed out"), options.timeout);
+  }
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    if (options.signal?.aborted) onAbort();
+    await conn.handshake;
+    return conn;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
