@@ -15,7 +15,7 @@ import { unprotectPacket } from "../../crypto/packet_protection.ts";
 import { decodeFrame } from "./frames/decode.ts";
 import { assertFrameAllowed, isAckEliciting } from "./frames/permissions.ts";
 import type { Frame } from "./frames/types.ts";
-import { discardSpace, onAckReceived } from "./conn_recovery.ts";
+import { discardSpace, onAckReceived, setLossDetectionTimer } from "./conn_recovery.ts";
 import { onCryptoFrame, onHandshakeDone, onRetry, onVersionNegotiation } from "./conn_handshake.ts";
 import { closeWithError, enterDraining, onCloseStateDatagram } from "./conn_close.ts";
 import { onPacketDecrypted, selectReadAead } from "./key_update.ts";
@@ -50,6 +50,11 @@ export function handleDatagram(
   if (c.phase === ConnPhase.CLOSED || c.phase === ConnPhase.DRAINING) return false;
   c.stats.bytesReceived += data.length;
   if (!c.addressValidated) c.amplificationReceived += data.length;
+  if (c.phase === ConnPhase.CLOSING) {
+    // RFC 9000 §10.2.1: in the closing state only answer with CONNECTION_CLOSE.
+    onCloseStateDatagram(c);
+    return false;
+  }
   let processed = false;
   try {
     for (const h of iterateCoalescedPackets(data, c.localCids.cidLength)) {
@@ -64,7 +69,8 @@ export function handleDatagram(
     }
   }
   if (!processed && c.peerCids.isStatelessReset(data)) onStatelessReset(c, now);
-  if (processed && c.phase === ConnPhase.CLOSING) onCloseStateDatagram(c);
+  // RFC 9002 A.6: a datagram may lift the server's amplification limit; re-arm PTO.
+  if (c.isServer && c.phase < ConnPhase.CLOSING) setLossDetectionTimer(c, now);
   return processed;
 }
 

@@ -90,3 +90,15 @@ Deno.test("sim: key update mid-transfer", () => {
   assert.ok(r.ok, `received ${r.received}`);
   assert.ok(r.conn.getStats().keyUpdates >= 3, `updates ${r.conn.getStats().keyUpdates}`);
 });
+
+Deno.test("sim: 5 MB transfer with 16 KB datagrams (loopback-style, peer limit honoured)", () => {
+  const big = { maxDatagramSize: 16_000, maxUdpPayloadSize: 16_000 };
+  const pair = makePair(18, { delayMs: 1, bandwidth: 200_000_000, queueBytes: 4 * MB }, {
+    transport: big,
+  }, { transport: big });
+  const r = runTransfer(pair, 5 * MB, { transport: big });
+  report("16 KB datagrams", r);
+  assert.ok(r.ok, `received ${r.received}`);
+  assert.equal(r.conn.getStats().maxDatagramSize, 16_000);
+  assert.ok(r.conn.getStats().packetsSent < 1000);
+});

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import {
   CLIENT,
   connect,
+  devCert,
   makeClient,
   makePair,
   makeServer,
@@ -104,4 +105,23 @@ Deno.test("handshake: key update initiated by either side keeps data flowing", (
   assert.equal(sc.keyPhase, 0);
   assert.equal(r.conn.keyPhase, 0, "client did not respond to the server's update");
   assert.equal(r.conn.getStats().keyUpdates, 2);
+});
+
+Deno.test("handshake: a server flight above 3x is paced by the amplification limit", () => {
+  const cert = devCert();
+  const chain = Array.from({ length: 16 }, () => cert.certDer);
+  const p = makePair(54, { delayMs: 10 }, {
+    server: { certificateChain: chain, privateKey: cert.key, alpnProtocols: ["test"] },
+  });
+  const conn = p.client.connect(SERVER, {
+    tls: {
+      serverName: "localhost",
+      alpnProtocols: ["test"],
+      dangerouslyDisableCertificateVerification: true,
+    },
+  }, p.sim.now);
+  assert.ok(chain.reduce((n, c) => n + c.length, 0) > 3 * 1200);
+  assert.ok(p.sim.runUntil(() => conn.isHandshakeConfirmed, p.sim.now + 5000));
+  const sc = [...p.server.connections][0];
+  assert.ok(coreOf(sc).amplificationSent <= 3 * coreOf(sc).amplificationReceived);
 });
