@@ -6,7 +6,7 @@
  */
 import type { ConnCore } from "./conn_state.ts";
 import { type PacketSpace, Sent, type SentItem } from "./spaces.ts";
-import { streamItemAcked, streamItemLost } from "./conn_streams.ts";
+import { streamItemAcked, streamItemLost } from "./conn_streams_io.ts";
 
 /** A packet carrying `it` was acknowledged. */
 export function onItemAcked(c: ConnCore, s: PacketSpace, it: SentItem): void {

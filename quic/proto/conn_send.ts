@@ -28,7 +28,11 @@ import { protectPacket } from "../../crypto/packet_protection.ts";
 import { varIntLength, writeVarInt } from "./varint.ts";
 import { encodeFrame, maxCryptoDataLength } from "./frames/encode.ts";
 import { discardSpace, onPacketSent } from "./conn_recovery.ts";
-import { streamsHavePending, writeStreamControlFrames, writeStreamFrames } from "./conn_streams.ts";
+import {
+  streamsHavePending,
+  writeStreamControlFrames,
+  writeStreamFrames,
+} from "./conn_streams_io.ts";
 import { idlePeriod } from "./conn_recv.ts";
 import { initiateKeyUpdate } from "./key_update.ts";
 

@@ -7,13 +7,10 @@
  */
 import { QuicError, TransportErrorCode } from "./errors.ts";
 import type { ConnCore } from "./conn_state.ts";
-import { Sent, type SentItem } from "./spaces.ts";
 import { SendStream, SendStreamState } from "./streams/send_stream.ts";
 import { RecvStream, RecvStreamState } from "./streams/recv_stream.ts";
 import { RecvWindow, SendCredit } from "./streams/flow_control.ts";
 import { isClientInitiated, isUnidirectional } from "./streams/stream_id.ts";
-import { varIntLength, writeVarInt } from "./varint.ts";
-import { maxStreamDataLength, writeStreamFrameHeader } from "./frames/encode.ts";
 import type { TransportParameters } from "./transport_params.ts";
 
 const { STREAM_STATE_ERROR, STREAM_LIMIT_ERROR } = TransportErrorCode;
@@ -38,7 +35,12 @@ export interface StreamEntry {
   control: number;
 }
 
-const CTL_MSD = 1, CTL_RESET = 4, CTL_SDB = 8;
+/** Control-frame bits of {@link StreamEntry.control}: MAX_STREAM_DATA. */
+export const CTL_MSD = 1;
+/** RESET_STREAM to send. */
+export const CTL_RESET = 4;
+/** STREAM_DATA_BLOCKED to send. */
+export const CTL_SDB = 8;
 
 /** The stream table of one connection. */
 export class ConnStreams {
@@ -324,7 +326,8 @@ function queueFlowUpdates(c: ConnCore, e: StreamEntry): void {
   }
 }
 
-function signalWritable(c: ConnCore, e: StreamEntry): void {
+/** Emits streamWritable when the app was waiting for room. */
+export function signalWritable(c: ConnCore, e: StreamEntry): void {
   if (e.wantsWritable && e.send && e.send.writableBytes > 0) {
     e.wantsWritable = false;
     c.emit({ type: "streamWritable", id: e.id });
@@ -342,7 +345,7 @@ function recvTerminal(e: StreamEntry): boolean {
 }
 
 /** Drops a stream whose both halves are terminal (RFC 9000 §3.3) and returns stream credit. */
-function maybeRemove(c: ConnCore, e: StreamEntry): void {
+export function maybeRemove(c: ConnCore, e: StreamEntry): void {
   if (!sendTerminal(e) || !recvTerminal(e)) return;
   if (e.control !== 0) return;
   const st = c.streams;
@@ -440,257 +443,4 @@ export function streamRead(
 /** Returns the stream's halves (for tests and the driver). */
 export function streamEntry(c: ConnCore, id: number): StreamEntry | undefined {
   return entryFor(c, id);
-}
-
-// ---- Packet assembly ----
-
-function put(items: SentItem[], kind: number, a: number, b = 0, c2 = 0, fin = false): void {
-  items.push({ kind, a, b, c: c2, fin });
-}
-
-/**
- * Writes flow-control and stream control frames into `buf[p, end)`; returns
- * the new offset. Frames that do not fit stay queued.
- */
-export function writeStreamControlFrames(
-  c: ConnCore,
-  buf: Uint8Array,
-  p: number,
-  end: number,
-  items: SentItem[],
-): number {
-  const st = c.streams;
-  // MAX_DATA (RFC 9000 §19.9).
-  if (st.maxDataPending || st.connWindow.updatePending) {
-    const v = st.connWindow.maxData;
-    if (p + 1 + varIntLength(v) <= end) {
-      st.connWindow.takeUpdate();
-      st.maxDataPending = false;
-      buf[p] = 0x10;
-      p = writeVarInt(buf, p + 1, v);
-      put(items, Sent.MAX_DATA, v);
-    }
-  }
-  // MAX_STREAMS (RFC 9000 §19.11).
-  for (const d of [0, 1] as const) {
-    if (!st.maxStreamsPending[d]) continue;
-    const v = st.remoteLimit[d];
-    if (p + 1 + varIntLength(v) > end) continue;
-    st.maxStreamsPending[d] = false;
-    buf[p] = d === 0 ? 0x12 : 0x13;
-    p = writeVarInt(buf, p + 1, v);
-    put(items, d === 0 ? Sent.MAX_STREAMS_BIDI : Sent.MAX_STREAMS_UNI, v);
-  }
-  // STREAMS_BLOCKED (RFC 9000 §19.14).
-  for (const d of [0, 1] as const) {
-    const v = st.streamsBlocked[d];
-    if (v < 0 || p + 1 + varIntLength(v) > end) continue;
-    st.streamsBlocked[d] = -1;
-    buf[p] = d === 0 ? 0x16 : 0x17;
-    p = writeVarInt(buf, p + 1, v);
-    put(items, Sent.PING, 0);
-  }
-  // DATA_BLOCKED (RFC 9000 §19.12).
-  if (st.connCredit.blockedPending) {
-    const v = st.connCredit.max;
-    if (p + 1 + varIntLength(v) <= end) {
-      st.connCredit.takeBlocked();
-      buf[p] = 0x14;
-      p = writeVarInt(buf, p + 1, v);
-      put(items, Sent.DATA_BLOCKED, v);
-    }
-  }
-  for (const id of st.controlPending) {
-    const e = st.map.get(id);
-    if (!e) {
-      st.controlPending.delete(id);
-      continue;
-    }
-    if (end - p < 30) break;
-    const idLen = varIntLength(id);
-    // RESET_STREAM (RFC 9000 §19.4).
-    if (e.control & CTL_RESET) {
-      const info = e.send?.takeReset();
-      e.control &= ~CTL_RESET;
-      if (info) {
-        const code = Number(info.errorCode);
-        buf[p] = 0x04;
-        p = writeVarInt(buf, p + 1, id);
-        p = writeVarInt(buf, p, code);
-        p = writeVarInt(buf, p, info.finalSize);
-        put(items, Sent.RESET_STREAM, id);
-      }
-    }
-    if (e.recv) {
-      // STOP_SENDING (RFC 9000 §19.5).
-      const stop = e.recv.takeStopSending();
-      if (stop !== null) {
-        buf[p] = 0x05;
-        p = writeVarInt(buf, p + 1, id);
-        p = writeVarInt(buf, p, Number(stop));
-        put(items, Sent.STOP_SENDING, id);
-      }
-      // MAX_STREAM_DATA (RFC 9000 §19.10).
-      let msd = e.recv.takeMaxStreamData();
-      if (msd === null && (e.control & CTL_MSD) && e.recv.state === RecvStreamState.Recv) {
-        msd = e.recv.window.maxData;
-      }
-      e.control &= ~CTL_MSD;
-      if (msd !== null) {
-        buf[p] = 0x11;
-        p = writeVarInt(buf, p + 1, id);
-        p = writeVarInt(buf, p, msd);
-        put(items, Sent.MAX_STREAM_DATA, id, msd);
-      }
-    }
-    // STREAM_DATA_BLOCKED (RFC 9000 §19.13).
-    if (e.send) {
-      const b = e.send.takeBlocked();
-      if (b !== null) {
-        buf[p] = 0x15;
-        p = writeVarInt(buf, p + 1, id);
-        p = writeVarInt(buf, p, b);
-        put(items, Sent.STREAM_DATA_BLOCKED, id, b);
-      }
-    }
-    e.control &= ~CTL_SDB;
-    void idLen;
-    st.controlPending.delete(id);
-    maybeRemove(c, e);
-  }
-  return p;
-}
-
-/**
- * Fills `buf[p, end)` with STREAM frames, round-robin over streams with data
- * (bytes copied straight from the send buffers). Returns the new offset.
- */
-export function writeStreamFrames(
-  c: ConnCore,
-  buf: Uint8Array,
-  p: number,
-  end: number,
-  items: SentItem[],
-): number {
-  const st = c.streams;
-  let guard = st.sendable.size + 1;
-  for (const id of st.sendable) {
-    if (guard-- <= 0 || end - p < 8) break;
-    const e = st.map.get(id);
-    const s = e?.send;
-    if (!s || !s.hasPending()) {
-      st.sendable.delete(id);
-      continue;
-    }
-    const off = s.nextOffset();
-    if (off < 0) {
-      st.sendable.delete(id);
-      continue;
-    }
-    const space = end - p;
-    const maxData = maxStreamDataLength(space, id, off, true);
-    if (maxData < 0) break;
-    // Reserve the worst-case header, emit, then write the real header.
-    const hdr = space - maxData;
-    const r = s.emit(maxData, buf, p + hdr);
-    if (!r) {
-      st.sendable.delete(id);
-      continue;
-    }
-    const dataAt = writeStreamFrameHeader(buf, p, id, r.offset, r.length, r.fin, true);
-    if (dataAt !== p + hdr) buf.copyWithin(dataAt, p + hdr, p + hdr + r.length);
-    p = dataAt + r.length;
-    put(items, Sent.STREAM, id, r.offset, r.length, r.fin);
-    // Round robin: move to the back if more remains.
-    st.sendable.delete(id);
-    if (s.hasPending()) st.sendable.add(id);
-  }
-  return p;
-}
-
-/** True when stream data or stream control frames are waiting. */
-export function streamsHavePending(c: ConnCore): boolean {
-  const st = c.streams;
-  return st.sendable.size > 0 || st.controlPending.size > 0 || st.maxDataPending ||
-    st.connWindow.updatePending || st.maxStreamsPending[0] || st.maxStreamsPending[1] ||
-    st.streamsBlocked[0] >= 0 || st.streamsBlocked[1] >= 0 || st.connCredit.blockedPending;
-}
-
-// ---- Acknowledgement and loss ----
-
-/** A packet carrying a stream item was acknowledged. */
-export function streamItemAcked(c: ConnCore, it: SentItem): void {
-  const st = c.streams;
-  const e = st.map.get(it.a);
-  switch (it.kind) {
-    case Sent.STREAM:
-      if (!e?.send) return;
-      e.send.onAck(it.b, it.c, it.fin);
-      if (e.send.state === SendStreamState.DataRecvd && !e.finishedReported) {
-        e.finishedReported = true;
-        c.emit({ type: "streamFinished", id: e.id });
-      }
-      signalWritable(c, e);
-      maybeRemove(c, e);
-      return;
-    case Sent.RESET_STREAM:
-      if (!e?.send) return;
-      e.send.onResetAcked();
-      maybeRemove(c, e);
-      return;
-  }
-}
-
-/** A packet carrying a stream item was lost: queue the latest information again. */
-export function streamItemLost(c: ConnCore, it: SentItem): void {
-  const st = c.streams;
-  switch (it.kind) {
-    case Sent.STREAM: {
-      const e = st.map.get(it.a);
-      if (!e?.send) return;
-      e.send.onLost(it.b, it.c, it.fin);
-      c.stats.streamBytesRetransmitted += it.c;
-      if (e.send.hasPending()) st.sendable.add(e.id);
-      return;
-    }
-    case Sent.RESET_STREAM: {
-      const e = st.map.get(it.a);
-      if (!e?.send) return;
-      e.send.onResetLost();
-      e.control |= CTL_RESET;
-      st.controlPending.add(e.id);
-      return;
-    }
-    case Sent.STOP_SENDING: {
-      const e = st.map.get(it.a);
-      if (!e?.recv) return;
-      e.recv.onStopSendingLost();
-      st.controlPending.add(e.id);
-      return;
-    }
-    case Sent.MAX_STREAM_DATA: {
-      const e = st.map.get(it.a);
-      if (!e?.recv) return;
-      e.recv.onMaxStreamDataLost(it.b);
-      if (e.recv.maxStreamDataPending) st.controlPending.add(e.id);
-      return;
-    }
-    case Sent.MAX_DATA:
-      st.connWindow.onUpdateLost(it.a);
-      if (st.connWindow.updatePending) st.maxDataPending = true;
-      return;
-    case Sent.MAX_STREAMS_BIDI:
-      st.maxStreamsPending[0] = true;
-      return;
-    case Sent.MAX_STREAMS_UNI:
-      st.maxStreamsPending[1] = true;
-      return;
-    case Sent.DATA_BLOCKED:
-      st.connCredit.onBlockedLost(it.a);
-      return;
-    case Sent.STREAM_DATA_BLOCKED: {
-      // Not resent: the sender notices again if it stays blocked.
-      return;
-    }
-  }
 }
