@@ -179,10 +179,10 @@ function handlePacket(
     // RFC 9000 §10.1: restart the idle timer on a processed packet.
     c.idleDeadline = now + idlePeriod(c);
     c.firstAckElicitingSinceRecv = -Infinity;
-    if (remote.port !== c.remote.port || remote.hostname !== c.remote.hostname) {
-      // Migration is not supported yet: keep the validated path (RFC 9000 §9).
-      if (c.handshakeConfirmed && !(c.peerParams?.disableActiveMigration)) c.remote = remote;
-    }
+    // Connection migration (RFC 9000 §9) needs path validation, not yet
+    // implemented: packets from another address are processed but we keep
+    // sending to the validated one (never to an unvalidated address, §9.3).
+    void remote;
   } catch (e) {
     throw authenticated(e);
   }

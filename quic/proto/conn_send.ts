@@ -40,6 +40,7 @@ const TAG = 16;
 /** Smallest datagram carrying an Initial packet (RFC 9000 §14.1). */
 export const MIN_INITIAL_SIZE = 1200;
 
+const WANTS: boolean[] = [false, false, false];
 const layout: LongHeaderLayout = { lengthOffset: 0, lengthSize: 2, pnOffset: 0, payloadOffset: 0 };
 
 /** Flags for what a packet may carry. */
@@ -88,7 +89,8 @@ export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number 
       c.pacingDeadline = now + Math.max(wait, 0.05);
     }
   }
-  const wants = c.spaces.map((s) => spaceWants(c, s, now, cc));
+  const wants = WANTS;
+  for (let i = 0; i < 3; i++) wants[i] = spaceWants(c, c.spaces[i], now, cc);
   if (!wants[0] && !wants[1] && !wants[2]) {
     if (cc && !probe) c.cc.setAppLimited(true);
     return 0;

@@ -13,7 +13,7 @@ import type { ConnectionEvent } from "./events.ts";
 import { handleDatagram } from "./conn_recv.ts";
 import { pollTransmit } from "./conn_send.ts";
 import { onLossDetectionTimeout } from "./conn_recovery.ts";
-import { closeConnection, enterClosed, onIdleTimeout } from "./conn_close.ts";
+import { closeConnection, closeWithError, enterClosed, onIdleTimeout } from "./conn_close.ts";
 import { initiateKeyUpdate, onKeyTimer } from "./key_update.ts";
 import {
   openStream,
@@ -176,7 +176,13 @@ export class Connection {
    * send now). Usually called by the endpoint.
    */
   pollTransmit(buf: Uint8Array, now: number): number {
-    return pollTransmit(this.#c, buf, now);
+    try {
+      return pollTransmit(this.#c, buf, now);
+    } catch (e) {
+      // Our own bug must not escape into the driver: close with INTERNAL_ERROR.
+      closeWithError(this.#c, e, now);
+      return 0;
+    }
   }
 
   /** The earliest time {@link handleTimeout} must be called, or undefined. */
@@ -196,6 +202,14 @@ export class Connection {
 
   /** Fires the timers due at `now` (loss detection, PTO, idle, close, ACK delay, pacing). */
   handleTimeout(now: number): void {
+    try {
+      this.#handleTimeout(now);
+    } catch (e) {
+      closeWithError(this.#c, e, now);
+    }
+  }
+
+  #handleTimeout(now: number): void {
     const c = this.#c;
     if (c.phase === ConnPhase.CLOSED) return;
     if (now >= c.closeDeadline) {

@@ -6,6 +6,20 @@
  * for unknown connection IDs, and bounds the work done for unauthenticated
  * packets. One UDP socket's worth of state; the driver owns the socket and
  * the clock.
+ *
+ * Driving it (all calls synchronous; `now` is monotonic milliseconds on the
+ * Unix epoch scale, e.g. `performance.timeOrigin + performance.now()`, because
+ * TLS checks certificate validity against it):
+ * 1. For each received datagram: `ep.handleDatagram(bytes, remote, now)`
+ *    (the bytes are decrypted in place: reuse the receive buffer afterwards).
+ * 2. Then, and after every application call on a connection (streamWrite,
+ *    streamRead, close, ...), drain `ep.pollTransmit(now)` and send each
+ *    datagram (copy `data` if you queue it: the buffer is reused).
+ * 3. Drain `ep.pollEvent()`: `newConnection`, and per-connection events
+ *    (`handshakeCompleted`, `streamReadable`, `connectionClosed`, ...).
+ * 4. Arm one timer at `ep.nextTimeout()`; when it fires call
+ *    `ep.handleTimeout(now)` and go to 2.
+ *
  * @module
  */
 import { coreOf } from "./conn_internal.ts";

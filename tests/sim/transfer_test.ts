@@ -102,3 +102,14 @@ Deno.test("sim: 5 MB transfer with 16 KB datagrams (loopback-style, peer limit h
   assert.equal(r.conn.getStats().maxDatagramSize, 16_000);
   assert.ok(r.conn.getStats().packetsSent < 1000);
 });
+
+Deno.test("sim: a seeded scenario replays exactly", () => {
+  const run = () => {
+    const pair = makePair(19, { delayMs: 10, loss: 0.05, reorder: 0.05, bandwidth: 12_500_000 });
+    const r = runTransfer(pair, MB);
+    assert.ok(r.ok);
+    const s = r.conn.getStats();
+    return [r.elapsed, s.packetsSent, s.packetsLost, pair.sim.net.stats.bytesSent];
+  };
+  assert.deepEqual(run(), run());
+});
