@@ -125,3 +125,28 @@ Deno.test("handshake: a server flight above 3x is paced by the amplification lim
   const sc = [...p.server.connections][0];
   assert.ok(coreOf(sc).amplificationSent <= 3 * coreOf(sc).amplificationReceived);
 });
+
+Deno.test("handshake: an application close during the handshake is APPLICATION_ERROR in Initial/Handshake", () => {
+  const p = makePair(55, { delayMs: 10 });
+  const conn = connect(p.client, p.sim.now);
+  let clientClose: unknown;
+  p.sim.runUntil(() => {
+    for (let e; (e = p.server.pollEvent());) {
+      if (e.type === "newConnection") e.conn.close(0x1234, "go away", true, p.sim.now);
+    }
+    for (let e; (e = p.client.pollEvent());) {
+      if (e.type === "connection" && e.event.type === "connectionClosed") clientClose = e.event;
+    }
+    return clientClose !== undefined;
+  }, p.sim.now + 2000);
+  // RFC 9000 §10.2.3: the application code and reason are not revealed before 1-RTT.
+  assert.deepEqual(clientClose, {
+    type: "connectionClosed",
+    code: 0x0c,
+    reason: "",
+    isApplication: false,
+    byPeer: true,
+    kind: "close",
+  });
+  assert.ok(!conn.isHandshakeConfirmed);
+});
