@@ -158,6 +158,16 @@ export class Connection {
     return this.#c.version;
   }
 
+  /** Server name: the SNI the client sent (server side) or asked for (client side). */
+  get serverName(): string | undefined {
+    return (this.#c.tls as unknown as { serverName?: string }).serverName;
+  }
+
+  /** True once the peer's address is validated (RFC 9000 §8.1; always true on a client). */
+  get isAddressValidated(): boolean {
+    return this.#c.addressValidated;
+  }
+
   /** Peer certificates (DER, leaf first) once received. */
   get peerCertificates(): Uint8Array[] {
     return (this.#c.tls as unknown as { peerCertificates?: Uint8Array[] }).peerCertificates ?? [];
