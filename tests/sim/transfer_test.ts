@@ -113,3 +113,10 @@ Deno.test("sim: a seeded scenario replays exactly", () => {
   };
   assert.deepEqual(run(), run());
 });
+
+Deno.test("sim: 5 MB transfer with NewReno at 5% loss", () => {
+  const pair = makePair(21, { delayMs: 10, loss: 0.05, bandwidth: 12_500_000 });
+  const r = runTransfer(pair, 5 * MB, { transport: { congestionControl: "newreno" } });
+  report("NewReno 5% loss", r);
+  assert.ok(r.ok, `received ${r.received}`);
+});
