@@ -76,7 +76,7 @@ export class Pair {
   readonly serverEvents: H3Event[] = [];
   private cSent = 0;
   private sSent = 0;
-  held: Wire[] = [];
+  held: { w: Wire; toServer: boolean }[] = [];
   constructor(
     c: Partial<H3ConnectionOptions> = {},
     s: Partial<H3ConnectionOptions> = {},
@@ -106,11 +106,11 @@ export class Pair {
       this.sSent = this.st.out.length;
       if (c.length === 0 && s.length === 0) break;
       for (const w of c) {
-        if (opts.hold?.(w, true)) this.held.push({ ...w, toServer: true } as Wire);
+        if (opts.hold?.(w, true)) this.held.push({ w, toServer: true });
         else deliver(this.server, w, opts.split);
       }
       for (const w of s) {
-        if (opts.hold?.(w, false)) this.held.push({ ...w, toServer: false } as Wire);
+        if (opts.hold?.(w, false)) this.held.push({ w, toServer: false });
         else deliver(this.client, w, opts.split);
       }
       this.drain();
@@ -121,9 +121,7 @@ export class Pair {
   release(): void {
     const h = this.held;
     this.held = [];
-    for (const w of h) {
-      deliver((w as unknown as { toServer: boolean }).toServer ? this.server : this.client, w);
-    }
+    for (const { w, toServer } of h) deliver(toServer ? this.server : this.client, w);
     this.pump();
   }
 
