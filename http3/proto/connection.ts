@@ -667,6 +667,8 @@ export class H3Connection {
     s.sendDone = true;
     this.streams.delete(id);
     if (s.kind === "push") this.push.streamClosed(s.pushId!);
+    // A request the application never saw needs no report.
+    if (s.kind === "request" && !s.announced) return;
     this.emit({ type: "streamError", streamId: id, code, message, local: true });
   }
 
