@@ -121,7 +121,10 @@ export class Pacer {
     this.refill(now);
     const need = Math.min(bytes, this.capacity);
     if (this.tokens >= need) return 0;
-    return (need - this.tokens) / this.rate;
+    const wait = (need - this.tokens) / this.rate;
+    // Rounding can leave a shortfall of a few ulps; a wait that small would
+    // not advance a floating-point clock, so treat it as "now".
+    return wait < 1e-6 ? 0 : wait;
   }
 
   /**
