@@ -352,7 +352,6 @@ export class LossRecovery<F> {
     const largestAcked = this.largestAcked[space];
     const rtt = this.rtt;
     const lossDelay = rtt.lossDelay(this.timeThreshold);
-    const lostSendTime = now - lossDelay;
     const threshold = this.packetThreshold;
     let lossTime = Infinity;
     let lostBytes = 0;
@@ -373,8 +372,13 @@ export class LossRecovery<F> {
       }
       if ((f & SENT_LOST) !== 0) continue;
       const timeSent = store.timeSent(i);
-      // RFC 9002 §6.1: lost by time threshold (§6.1.2) or packet threshold (§6.1.1).
-      if (timeSent <= lostSendTime || largestAcked >= pn + threshold) {
+      // RFC 9002 §6.1: lost by time threshold (§6.1.2) or packet threshold
+      // (§6.1.1). `timeSent + lossDelay <= now` rather than A.10's
+      // `timeSent <= now - lossDelay`: the same float expression as the loss
+      // timer below, so a timer firing at exactly loss_time always declares
+      // the loss ((a + b) - b may differ from a).
+      const lostAt = timeSent + lossDelay;
+      if (lostAt <= now || largestAcked >= pn + threshold) {
         const size = store.size(i);
         const frames = store.payload(i);
         store.remove(i, SENT_LOST);
@@ -389,8 +393,7 @@ export class LossRecovery<F> {
         }
         this.onLost?.(space, pn, frames, size, timeSent);
       } else {
-        const t = timeSent + lossDelay;
-        if (t < lossTime) lossTime = t;
+        if (lostAt < lossTime) lossTime = lostAt;
       }
     }
     store.reclaim();
