@@ -166,7 +166,10 @@ export class H3Connection {
   private goawaySent: number | undefined;
   private goawayReceivedId: number | undefined;
 
-  /** @param options connection options */
+  /**
+   * Creates a connection; call {@link H3Connection.start} to open its streams.
+   * @param options connection options
+   */
   constructor(options: H3ConnectionOptions) {
     this.opts = options;
     this.t = options.transport;
@@ -245,13 +248,13 @@ export class H3Connection {
     if (this.started || this.closedState) return;
     this.started = true;
     try {
-      this.open();
+      this.#open();
     } catch (e) {
-      this.fail(e, -1);
+      this.#fail(e, -1);
     }
   }
 
-  private open(): void {
+  #open(): void {
     const grease = this.opts.grease ?? true;
     const settings: H3Settings = {
       maxFieldSectionSize: this.maxFieldSectionSize,
@@ -262,13 +265,13 @@ export class H3Connection {
     if (this.opts.h3Datagram) settings.h3Datagram = true;
     if (grease) settings.other = new Map([[greaseId(this.random(1 << 20)), this.random(1 << 30)]]);
     const greaseFrame = grease
-      ? { type: greaseId(this.random(1 << 20)), payload: this.randomBytes(this.random(8)) }
+      ? { type: greaseId(this.random(1 << 20)), payload: this.#randomBytes(this.random(8)) }
       : undefined;
-    this.controlId = this.openUni();
+    this.controlId = this.#openUni();
     this.t.write(this.controlId, controlStreamPreamble(settings, greaseFrame), false);
-    this.encoderId = this.openUni();
+    this.encoderId = this.#openUni();
     this.t.write(this.encoderId, encodeStreamPreface(StreamType.QPACK_ENCODER), false);
-    this.decoderId = this.openUni();
+    this.decoderId = this.#openUni();
     this.t.write(this.decoderId, encodeStreamPreface(StreamType.QPACK_DECODER), false);
     if (!this.isServer && (this.opts.maxPushes ?? 0) > 0) {
       this.setMaxPushId(this.opts.maxPushes! - 1);
@@ -277,7 +280,7 @@ export class H3Connection {
       const g = this.t.openUniStream();
       if (g !== null) {
         const pre = encodeStreamPreface(greaseId(this.random(1 << 20)));
-        const body = this.randomBytes(this.random(8));
+        const body = this.#randomBytes(this.random(8));
         const out = new Uint8Array(pre.length + body.length);
         out.set(pre);
         out.set(body, pre.length);
@@ -286,14 +289,14 @@ export class H3Connection {
     }
   }
 
-  private openUni(): number {
+  #openUni(): number {
     const id = this.t.openUniStream();
     // RFC 9114 §6.2: peers MUST allow at least three unidirectional streams.
     if (id === null) throw connectionError(H3ErrorCode.H3_STREAM_CREATION_ERROR, "no uni stream");
     return id;
   }
 
-  private randomBytes(n: number): Uint8Array {
+  #randomBytes(n: number): Uint8Array {
     const b = new Uint8Array(n);
     for (let i = 0; i < n; i++) b[i] = this.random(256);
     return b;
@@ -305,12 +308,12 @@ export class H3Connection {
   onStreamData(streamId: number, data: Uint8Array, fin: boolean): void {
     if (this.closedState) return;
     try {
-      if (isBidi(streamId)) this.bidiData(streamId, data, fin);
-      else this.uniData(streamId, data, fin);
+      if (isBidi(streamId)) this.#bidiData(streamId, data, fin);
+      else this.#uniData(streamId, data, fin);
     } catch (e) {
-      this.fail(e, streamId);
+      this.#fail(e, streamId);
     }
-    this.flushDecoder();
+    this.#flushDecoder();
   }
 
   /** The peer reset a stream (RESET_STREAM with `code`). */
@@ -344,19 +347,19 @@ export class H3Connection {
           });
         }
         if (s.kind === "push") this.push.streamClosed(s.pushId!);
-        this.forgetIfFinished(s);
+        this.#forgetIfFinished(s);
       }
     } catch (e) {
-      this.fail(e, streamId);
+      this.#fail(e, streamId);
     }
-    this.flushDecoder();
+    this.#flushDecoder();
   }
 
   /** The peer sent STOP_SENDING for a stream we write. */
   onStopSending(streamId: number, code: number): void {
     if (this.closedState) return;
     if (streamId === this.controlId || streamId === this.encoderId || streamId === this.decoderId) {
-      this.closeWith(H3ErrorCode.H3_CLOSED_CRITICAL_STREAM, "STOP_SENDING on a critical stream");
+      this.#closeWith(H3ErrorCode.H3_CLOSED_CRITICAL_STREAM, "STOP_SENDING on a critical stream");
       return;
     }
     const s = this.streams.get(streamId) ?? this.pushOut.get(streamId);
@@ -365,7 +368,7 @@ export class H3Connection {
     this.t.resetStream(streamId, code);
     s.sendDone = true;
     this.emit({ type: "stopSending", streamId, code });
-    this.afterSend(streamId);
+    this.#afterSend(streamId);
   }
 
   /** The QUIC connection closed (peer CONNECTION_CLOSE, idle timeout, ...). */
@@ -375,7 +378,7 @@ export class H3Connection {
     this.emit({ type: "connectionError", code, message: reason, local: false });
   }
 
-  private bidiData(id: number, data: Uint8Array, fin: boolean): void {
+  #bidiData(id: number, data: Uint8Array, fin: boolean): void {
     let s = this.streams.get(id);
     if (s === undefined) {
       if (this.discarding.has(id)) {
@@ -407,12 +410,12 @@ export class H3Connection {
       this.streams.set(id, s);
     }
     s.onData(data, fin);
-    this.forgetIfFinished(s);
+    this.#forgetIfFinished(s);
   }
 
-  private uniData(id: number, data: Uint8Array, fin: boolean): void {
+  #uniData(id: number, data: Uint8Array, fin: boolean): void {
     if (id === this.peerControlId) return this.control.onData(data, fin);
-    if (id === this.peerEncoderId) return this.encoderStreamData(data, fin);
+    if (id === this.peerEncoderId) return this.#encoderStreamData(data, fin);
     if (id === this.peerDecoderId) {
       this.encoder.receiveDecoderStream(data);
       if (fin) {
@@ -424,7 +427,7 @@ export class H3Connection {
     if (s !== undefined) {
       s.onData(data, fin);
       if (s.recvDone) this.push.streamClosed(s.pushId!);
-      this.forgetIfFinished(s);
+      this.#forgetIfFinished(s);
       return;
     }
     if (this.discarding.has(id)) {
@@ -432,10 +435,10 @@ export class H3Connection {
       return;
     }
     // Our own unidirectional streams never carry data towards us.
-    if ((id % 4 === 2) === this.isServer) return this.preface(id, data, fin);
+    if ((id % 4 === 2) === this.isServer) return this.#preface(id, data, fin);
   }
 
-  private preface(id: number, data: Uint8Array, fin: boolean): void {
+  #preface(id: number, data: Uint8Array, fin: boolean): void {
     let u = this.uni.get(id);
     if (u === undefined) {
       u = { reader: new PrefaceReader(), kind: "type" };
@@ -469,7 +472,7 @@ export class H3Connection {
             throw connectionError(H3ErrorCode.H3_STREAM_CREATION_ERROR, `second ${kind} stream`);
           }
           this[slot] = id;
-          if (rest.length > 0 || fin) this.uniData(id, rest, fin);
+          if (rest.length > 0 || fin) this.#uniData(id, rest, fin);
           return;
         }
         case "push":
@@ -509,10 +512,10 @@ export class H3Connection {
     s.sendDone = true;
     this.streams.set(id, s);
     this.emit({ type: "pushStream", streamId: id, pushId });
-    this.uniData(id, data.subarray(off), fin);
+    this.#uniData(id, data.subarray(off), fin);
   }
 
-  private encoderStreamData(data: Uint8Array, fin: boolean): void {
+  #encoderStreamData(data: Uint8Array, fin: boolean): void {
     const released = this.decoder.receiveEncoderStream(data);
     for (const u of released) {
       const s = this.streams.get(u.streamId);
@@ -520,9 +523,9 @@ export class H3Connection {
       try {
         s.onSectionDecoded(u.fields);
         if (s.kind === "push" && s.recvDone) this.push.streamClosed(s.pushId!);
-        this.forgetIfFinished(s);
+        this.#forgetIfFinished(s);
       } catch (e) {
-        this.fail(e, u.streamId);
+        this.#fail(e, u.streamId);
         if (this.closedState) return;
       }
     }
@@ -593,7 +596,7 @@ export class H3Connection {
     // Requests at or above the ID were not processed: reject them locally.
     for (const s of [...this.streams.values()]) {
       if (s.kind !== "response" || s.id < id || s.finished) continue;
-      this.abortStream(
+      this.#abortStream(
         s.id,
         H3ErrorCode.H3_REQUEST_REJECTED,
         "refused by GOAWAY",
@@ -640,18 +643,18 @@ export class H3Connection {
 
   // ---------------------------------------------------------------- errors
 
-  private fail(e: unknown, streamId: number): void {
+  #fail(e: unknown, streamId: number): void {
     if (e instanceof H3Error && e.scope === "stream") {
-      this.abortStream(streamId, e.code, e.message);
+      this.#abortStream(streamId, e.code, e.message);
     } else if (e instanceof H3Error || e instanceof QpackError) {
-      this.closeWith(e.code, e.message);
+      this.#closeWith(e.code, e.message);
     } else {
-      this.closeWith(H3ErrorCode.H3_INTERNAL_ERROR, String(e));
+      this.#closeWith(H3ErrorCode.H3_INTERNAL_ERROR, String(e));
       throw e; // a bug in this layer: surface it
     }
   }
 
-  private abortStream(id: number, code: number, message: string, wireCode = code): void {
+  #abortStream(id: number, code: number, message: string, wireCode = code): void {
     const s = this.streams.get(id);
     if (s === undefined) return;
     if (!s.recvDone) {
@@ -672,41 +675,41 @@ export class H3Connection {
     this.emit({ type: "streamError", streamId: id, code, message, local: true });
   }
 
-  private closeWith(code: number, message: string): void {
+  #closeWith(code: number, message: string): void {
     if (this.closedState) return;
     this.closedState = true;
     this.t.closeConnection(code, message);
     this.emit({ type: "connectionError", code, message, local: true });
   }
 
-  private forgetIfFinished(s: RequestStream): void {
+  #forgetIfFinished(s: RequestStream): void {
     if (s.finished) {
       this.streams.delete(s.id);
       this.priorities.delete(s.id);
     }
   }
 
-  private flushDecoder(): void {
+  #flushDecoder(): void {
     if (this.decoderId < 0 || this.closedState) return;
     const d = this.decoder.readDecoderStream();
     if (d.length > 0) this.t.write(this.decoderId, d, false);
   }
 
-  private flushEncoder(): void {
+  #flushEncoder(): void {
     const e = this.encoder.readEncoderStream();
     if (e.length > 0) this.t.write(this.encoderId, e, false);
   }
 
   // ---------------------------------------------------------------- API
 
-  private checkOpen(): void {
+  #checkOpen(): void {
     if (this.closedState) throw misuse("connection is closed");
     if (!this.started) throw misuse("start() has not been called");
   }
 
-  private writeHeaders(streamId: number, fields: readonly FieldLine[], fin: boolean): void {
+  #writeHeaders(streamId: number, fields: readonly FieldLine[], fin: boolean): void {
     const section = this.encoder.encodeFieldSection(streamId, fields);
-    this.flushEncoder(); // RFC 9204 §2.1.1: instructions first
+    this.#flushEncoder(); // RFC 9204 §2.1.1: instructions first
     this.t.write(streamId, encodeHeadersFrame(section), fin);
   }
 
@@ -717,7 +720,7 @@ export class H3Connection {
    * H3_MESSAGE_ERROR if the fields are not a valid request.
    */
   sendRequest(fields: readonly FieldLine[], options: { endStream?: boolean } = {}): number | null {
-    this.checkOpen();
+    this.#checkOpen();
     if (this.isServer) throw misuse("servers do not send requests");
     if (this.goawayReceivedId !== undefined) {
       throw new H3Error(H3ErrorCode.H3_REQUEST_REJECTED, "server sent GOAWAY", "stream");
@@ -731,7 +734,7 @@ export class H3Connection {
     s.requestMethod = head.method;
     s.headersSent = s.finalHeadersSent = true;
     this.streams.set(id, s);
-    this.writeHeaders(id, fields, options.endStream ?? false);
+    this.#writeHeaders(id, fields, options.endStream ?? false);
     if (options.endStream) s.sendDone = true;
     return id;
   }
@@ -746,7 +749,7 @@ export class H3Connection {
     fields: readonly FieldLine[],
     options: { endStream?: boolean } = {},
   ): void {
-    this.checkOpen();
+    this.#checkOpen();
     const s = this.streams.get(streamId) ?? this.pushOut.get(streamId);
     if (s === undefined || s.sendDone || !this.isServer) {
       throw misuse(`cannot respond on ${streamId}`);
@@ -756,15 +759,15 @@ export class H3Connection {
     if (head.status < 200 && options.endStream) {
       throw misuse("interim response cannot end the stream");
     }
-    this.writeHeaders(streamId, fields, options.endStream ?? false);
+    this.#writeHeaders(streamId, fields, options.endStream ?? false);
     s.headersSent = true;
     if (head.status >= 200) s.finalHeadersSent = true;
-    if (options.endStream) this.markSendDone(streamId);
+    if (options.endStream) this.#markSendDone(streamId);
   }
 
   /** Sends content as one DATA frame (RFC 9114 §7.2.1); `fin` ends the stream. */
   sendData(streamId: number, data: Uint8Array, fin = false): void {
-    this.checkOpen();
+    this.#checkOpen();
     const s = this.streams.get(streamId) ?? this.pushOut.get(streamId);
     if (s === undefined || s.sendDone) throw misuse(`stream ${streamId} is not writable`);
     if (!s.finalHeadersSent) throw misuse("DATA before the final HEADERS");
@@ -774,17 +777,17 @@ export class H3Connection {
     } else if (fin) {
       this.t.write(streamId, data, true);
     }
-    if (fin) this.markSendDone(streamId);
+    if (fin) this.#markSendDone(streamId);
   }
 
   /** Sends a trailer section and ends the stream (RFC 9114 §4.1). */
   sendTrailers(streamId: number, fields: readonly FieldLine[]): void {
-    this.checkOpen();
+    this.#checkOpen();
     const s = this.streams.get(streamId) ?? this.pushOut.get(streamId);
     if (s === undefined || s.sendDone || !s.finalHeadersSent) throw misuse("cannot send trailers");
     validateTrailers(fields, !this.isServer);
-    this.writeHeaders(streamId, fields, true);
-    this.markSendDone(streamId);
+    this.#writeHeaders(streamId, fields, true);
+    this.#markSendDone(streamId);
   }
 
   /** Ends our side of a stream without more content. */
@@ -792,20 +795,20 @@ export class H3Connection {
     this.sendData(streamId, new Uint8Array(0), true);
   }
 
-  private markSendDone(streamId: number): void {
+  #markSendDone(streamId: number): void {
     const s = this.streams.get(streamId) ?? this.pushOut.get(streamId);
     if (s !== undefined) s.sendDone = true;
-    this.afterSend(streamId);
+    this.#afterSend(streamId);
   }
 
-  private afterSend(streamId: number): void {
+  #afterSend(streamId: number): void {
     const p = this.pushOut.get(streamId);
     if (p !== undefined && p.sendDone) {
       this.pushOut.delete(streamId);
       this.push.streamClosed(p.pushId);
     }
     const s = this.streams.get(streamId);
-    if (s !== undefined) this.forgetIfFinished(s);
+    if (s !== undefined) this.#forgetIfFinished(s);
   }
 
   /**
@@ -827,14 +830,14 @@ export class H3Connection {
       s.sendDone = true;
       this.streams.delete(streamId);
       if (s.kind === "push") this.push.streamClosed(s.pushId!);
-      this.flushDecoder();
+      this.#flushDecoder();
       return;
     }
     const p = this.pushOut.get(streamId);
     if (p !== undefined && !p.sendDone) {
       this.t.resetStream(streamId, code);
       p.sendDone = true;
-      this.afterSend(streamId);
+      this.#afterSend(streamId);
     }
   }
 
@@ -844,7 +847,7 @@ export class H3Connection {
    * client's to the first push ID it has not seen. It never increases.
    */
   goaway(id?: number): void {
-    this.checkOpen();
+    this.#checkOpen();
     let value = id ?? (this.isServer ? this.maxRequestId + 4 : this.push.nextUnseenPushId());
     if (this.isServer && value % 4 !== 0) {
       throw misuse("GOAWAY ID must be a client request stream ID");
@@ -857,7 +860,7 @@ export class H3Connection {
 
   /** Closes the connection (H3_NO_ERROR by default). */
   close(code: number = H3ErrorCode.H3_NO_ERROR, reason = ""): void {
-    this.closeWith(code, reason);
+    this.#closeWith(code, reason);
   }
 
   /** Client: allows pushes up to `maxPushId` (MAX_PUSH_ID, RFC 9114 §7.2.7). */
@@ -869,7 +872,7 @@ export class H3Connection {
 
   /** Client: sends PRIORITY_UPDATE for a request stream or push (RFC 9218 §7.1). */
   sendPriorityUpdate(id: number, value: string, push = false): void {
-    this.checkOpen();
+    this.#checkOpen();
     if (this.isServer) throw misuse("only clients send PRIORITY_UPDATE");
     this.t.write(this.controlId, encodePriorityUpdateFrame(id, value, push), false);
   }
@@ -881,7 +884,7 @@ export class H3Connection {
    * must be a GET or HEAD without content.
    */
   pushPromise(requestStreamId: number, fields: readonly FieldLine[]): number | null {
-    this.checkOpen();
+    this.#checkOpen();
     const s = this.streams.get(requestStreamId);
     if (!this.isServer || s === undefined || s.sendDone) throw misuse("cannot push here");
     const head = validateRequestHeaders(fields);
@@ -891,7 +894,7 @@ export class H3Connection {
     const pushId = this.push.allocate();
     if (pushId === null) return null;
     const section = this.encoder.encodeFieldSection(requestStreamId, fields);
-    this.flushEncoder();
+    this.#flushEncoder();
     this.t.write(requestStreamId, encodePushPromiseFrame(pushId, section), false);
     return pushId;
   }
@@ -906,7 +909,7 @@ export class H3Connection {
     fields: readonly FieldLine[],
     options: { endStream?: boolean } = {},
   ): number | null {
-    this.checkOpen();
+    this.#checkOpen();
     if (!this.push.canFulfil(pushId)) throw misuse(`push ${pushId} cannot be fulfilled`);
     const head = validateResponseHeaders(fields);
     const id = this.t.openUniStream();
@@ -920,8 +923,8 @@ export class H3Connection {
       sendDone: false,
     };
     this.pushOut.set(id, p);
-    this.writeHeaders(id, fields, options.endStream ?? false);
-    if (options.endStream) this.markSendDone(id);
+    this.#writeHeaders(id, fields, options.endStream ?? false);
+    if (options.endStream) this.#markSendDone(id);
     return id;
   }
 
@@ -930,7 +933,7 @@ export class H3Connection {
    * reading the push stream; a server resets it.
    */
   cancelPush(pushId: number): void {
-    this.checkOpen();
+    this.#checkOpen();
     const streamId = this.push.localCancel(pushId);
     this.t.write(this.controlId, encodeCancelPushFrame(pushId), false);
     if (streamId === undefined) return;

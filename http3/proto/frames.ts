@@ -366,7 +366,10 @@ export class FrameReader {
   private payload: Uint8Array | null = null;
   private filled = 0;
 
-  /** @param limits frame size limits */
+  /**
+   * Creates a reader.
+   * @param limits frame size limits
+   */
   constructor(limits: FrameReaderLimits = {}) {
     this.maxFramePayload = limits.maxFramePayload ?? 16384;
     this.maxHeadersPayload = limits.maxHeadersPayload ?? 65536;
@@ -414,7 +417,7 @@ export class FrameReader {
   next(): ReadFrame | null {
     for (;;) {
       if (this.state === S_HEADER) {
-        if (!this.readHeader()) return null;
+        if (!this.#readHeader()) return null;
         const t = this.type, len = this.remaining;
         if (t === FrameType.DATA) {
           this.state = S_DATA;
@@ -459,14 +462,14 @@ export class FrameReader {
       const n = Math.min(avail, this.remaining);
       if (this.state === S_DATA) {
         const piece = chunk.subarray(this.pos, this.pos + n);
-        this.consume(n);
+        this.#consume(n);
         this.remaining -= n;
         const end = this.remaining === 0;
         if (end) this.state = S_HEADER;
         return { kind: "data", payload: piece, end };
       }
       if (this.state === S_SKIP) {
-        this.consume(n);
+        this.#consume(n);
         this.remaining -= n;
         if (this.remaining === 0) this.state = S_HEADER;
         continue;
@@ -474,7 +477,7 @@ export class FrameReader {
       // S_PAYLOAD: zero-copy when the whole payload lies in this chunk.
       if (this.payload === null && n === this.remaining) {
         const p = chunk.subarray(this.pos, this.pos + n);
-        this.consume(n);
+        this.#consume(n);
         this.state = S_HEADER;
         return { kind: "frame", type: this.type, payload: p };
       }
@@ -482,7 +485,7 @@ export class FrameReader {
       this.payload.set(chunk.subarray(this.pos, this.pos + n), this.filled);
       this.filled += n;
       this.remaining -= n;
-      this.consume(n);
+      this.#consume(n);
       if (this.remaining === 0) {
         const p = this.payload;
         this.payload = null;
@@ -493,7 +496,7 @@ export class FrameReader {
     }
   }
 
-  private consume(n: number): void {
+  #consume(n: number): void {
     this.pos += n;
     this.queued -= n;
     if (this.pos === this.chunks[this.head].length) {
@@ -510,7 +513,7 @@ export class FrameReader {
   }
 
   // Reads the type and length varints byte by byte (at most 16 bytes a frame).
-  private readHeader(): boolean {
+  #readHeader(): boolean {
     const h = this.hdr;
     for (;;) {
       if (this.hdrLen > 0) {
@@ -527,7 +530,7 @@ export class FrameReader {
       }
       if (this.queued === 0) return false;
       h[this.hdrLen++] = this.chunks[this.head][this.pos];
-      this.consume(1);
+      this.#consume(1);
     }
   }
 }

@@ -79,4 +79,5 @@ export {
   validateTrailers,
 } from "./message.ts";
 export type { H3Event, H3Transport } from "./events.ts";
+export type { FieldLine } from "../../qpack/field_line.ts";
 export { H3Connection, type H3ConnectionOptions } from "./connection.ts";

@@ -103,7 +103,7 @@ export class PrefaceReader {
   private readonly buf = new Uint8Array(8);
   private len = 0;
   /** The varint once complete, else -1. */
-  value = -1;
+  value: number = -1;
 
   /** Consumes bytes of `chunk` from `offset` until the varint is complete; returns bytes used. */
   read(chunk: Uint8Array, offset = 0): number {

@@ -33,7 +33,10 @@ Deno.test("connection: full exchange with dynamic table, blocked streams, 1xx, t
   const CLIENT_ENCODER = 6; // client uni streams: control 2, encoder 6, decoder 10, grease 14
   const ids: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const extra = [{ name: "x-session", value: "abcdefghijklmnop" }, { name: "x-n", value: String(i) }];
+    const extra = [{ name: "x-session", value: "abcdefghijklmnop" }, {
+      name: "x-n",
+      value: String(i),
+    }];
     ids.push(p.client.sendRequest(GET(`/r${i}`, extra), { endStream: i % 2 === 0 })!);
   }
   p.client.sendData(ids[1], te.encode("body-1"), true);
@@ -51,7 +54,9 @@ Deno.test("connection: full exchange with dynamic table, blocked streams, 1xx, t
   const reqs = ofType(ev, "request");
   assert.deepEqual(reqs.map((r) => r.head.path).sort(), ["/r0", "/r1", "/r2", "/r3", "/r4"]);
   reqs.sort((a, b) => a.streamId - b.streamId);
-  assert.ok(reqs.every((r, i) => r.head.headers.some((h) => h.name === "x-n" && h.value === String(i))));
+  assert.ok(
+    reqs.every((r, i) => r.head.headers.some((h) => h.name === "x-n" && h.value === String(i))),
+  );
   assert.equal(td.decode(ofType(ev, "data").find((d) => d.streamId === ids[1])!.data), "body-1");
   assert.deepEqual(ofType(ev, "trailers")[0].fields, [{ name: "x-sum", value: "1" }]);
   assert.deepEqual(ofType(ev, "end").map((e) => e.streamId).sort((a, b) => a - b), ids);
@@ -59,10 +64,13 @@ Deno.test("connection: full exchange with dynamic table, blocked streams, 1xx, t
   for (const id of ids) {
     p.server.sendResponse(id, status(103, [{ name: "link", value: "</s.css>" }]));
     const body = te.encode(`hello ${id} `.repeat(50));
-    p.server.sendResponse(id, status(200, [
-      { name: "content-length", value: String(body.length) },
-      { name: "x-server", value: "gquic-test-server" },
-    ]));
+    p.server.sendResponse(
+      id,
+      status(200, [
+        { name: "content-length", value: String(body.length) },
+        { name: "x-server", value: "gquic-test-server" },
+      ]),
+    );
     p.server.sendData(id, body.subarray(0, 100));
     p.server.sendData(id, body.subarray(100));
     p.server.sendTrailers(id, [{ name: "x-done", value: "yes" }]);
@@ -72,7 +80,8 @@ Deno.test("connection: full exchange with dynamic table, blocked streams, 1xx, t
   assert.equal(ofType(cev, "informational").length, 5);
   assert.equal(ofType(cev, "response").length, 5);
   for (const id of ids) {
-    const data = ofType(cev, "data").filter((d) => d.streamId === id).map((d) => td.decode(d.data)).join("");
+    const data = ofType(cev, "data").filter((d) => d.streamId === id).map((d) => td.decode(d.data))
+      .join("");
     assert.equal(data, `hello ${id} `.repeat(50));
   }
   assert.equal(ofType(cev, "end").length, 5);
@@ -117,8 +126,14 @@ Deno.test("connection: GOAWAY from the server refuses later requests; in-flight 
   const cev = p.takeClient();
   assert.deepEqual(ofType(cev, "goaway").map((g) => g.id), [8]);
   const rejected = ofType(cev, "streamError");
-  assert.ok(rejected.length === 1 && rejected[0].streamId === 8 && rejected[0].code === 0x10b && rejected[0].local);
-  assert.throws(() => p.client.sendRequest(GET("/late")), (e) => e instanceof H3Error && e.code === 0x10b);
+  assert.ok(
+    rejected.length === 1 && rejected[0].streamId === 8 && rejected[0].code === 0x10b &&
+      rejected[0].local,
+  );
+  assert.throws(
+    () => p.client.sendRequest(GET("/late")),
+    (e) => e instanceof H3Error && e.code === 0x10b,
+  );
   p.release(); // the held request reaches the server after GOAWAY: rejected unprocessed
   assert.equal(ofType(p.takeServer(), "request").length, 0);
   assert.ok(p.st.out.some((w) => w.kind === "reset" && w.id === 8 && w.code === 0x10b));
@@ -161,14 +176,22 @@ Deno.test("connection: push lifecycle — promise, stream, response, cancel both
   const p1 = p.server.pushPromise(id, GET("/app.js"))!;
   assert.deepEqual([p0, p1], [0, 1]);
   assert.equal(p.server.pushPromise(id, GET("/more.js")), null, "MAX_PUSH_ID is 1");
-  assert.throws(() => p.server.pushPromise(id, [{ name: ":method", value: "POST" }, ...GET("/x").slice(1)]));
+  assert.throws(() =>
+    p.server.pushPromise(id, [{ name: ":method", value: "POST" }, ...GET("/x").slice(1)])
+  );
   p.server.sendResponse(id, status(200), { endStream: true });
-  const s0 = p.server.sendPushResponse(p0, status(200, [{ name: "content-type", value: "text/css" }]))!;
+  const s0 = p.server.sendPushResponse(
+    p0,
+    status(200, [{ name: "content-type", value: "text/css" }]),
+  )!;
   p.server.sendData(s0, te.encode("body{}"), true);
   p.pump();
   let cev = p.takeClient();
   const promises = ofType(cev, "pushPromise");
-  assert.deepEqual(promises.map((x) => [x.pushId, x.head.path, x.streamId]), [[0, "/style.css", id], [1, "/app.js", id]]);
+  assert.deepEqual(promises.map((x) => [x.pushId, x.head.path, x.streamId]), [
+    [0, "/style.css", id],
+    [1, "/app.js", id],
+  ]);
   assert.deepEqual(ofType(cev, "pushStream").map((x) => x.pushId), [0]);
   const resp = ofType(cev, "response").find((r) => r.pushId === 0)!;
   assert.equal(resp.streamId, s0);
@@ -215,7 +238,13 @@ Deno.test("connection: GREASE and unknown frames, settings and stream types are 
   const enc = new QpackEncoder({ maxTableCapacity: 0, maxBlockedStreams: 0 });
   const req = encodeHeadersFrame(enc.encodeFieldSection(0, GET("/grease")));
   const g = encodeFrame(greaseId(2), Uint8Array.of(9));
-  const bytes = new Uint8Array([...g, ...req, ...g, ...encodeFrame(FrameType.DATA, Uint8Array.of(7)), ...g]);
+  const bytes = new Uint8Array([
+    ...g,
+    ...req,
+    ...g,
+    ...encodeFrame(FrameType.DATA, Uint8Array.of(7)),
+    ...g,
+  ]);
   p.server.onStreamData(0, bytes, true);
   // An unknown stream type: STOP_SENDING with H3_STREAM_CREATION_ERROR.
   p.server.onStreamData(18, encodeStreamPreface(greaseId(4)), false);
@@ -228,7 +257,10 @@ Deno.test("connection: GREASE and unknown frames, settings and stream types are 
   assert.ok(p.st.out.some((w) => w.kind === "stop" && w.id === 18 && w.code === 0x103));
   assert.equal(p.st.closed, undefined);
   // The peers GREASEd each other from the start (setting, frame, stream type).
-  assert.ok(p.ct.out.some((w) => w.kind === "stop" && w.code === 0x103), "client saw the server's GREASE stream");
+  assert.ok(
+    p.ct.out.some((w) => w.kind === "stop" && w.code === 0x103),
+    "client saw the server's GREASE stream",
+  );
 });
 
 Deno.test("connection: request stream ended before HEADERS is H3_REQUEST_INCOMPLETE", () => {
@@ -245,7 +277,10 @@ Deno.test("connection: request stream ended before HEADERS is H3_REQUEST_INCOMPL
 });
 
 Deno.test("connection: settings are exchanged and the QPACK encoder follows the peer's", () => {
-  const p = new Pair({ qpackMaxTableCapacity: 0 }, { enableConnectProtocol: true, h3Datagram: true });
+  const p = new Pair({ qpackMaxTableCapacity: 0 }, {
+    enableConnectProtocol: true,
+    h3Datagram: true,
+  });
   p.pump();
   const s = ofType(p.takeClient(), "settings")[0].settings;
   assert.equal(s.enableConnectProtocol, true);
@@ -264,7 +299,13 @@ Deno.test("connection: settings are exchanged and the QPACK encoder follows the 
   // The server may not use the dynamic table towards this client.
   p.server.sendResponse(id, status(200, [{ name: "x-long-header-name", value: "v".repeat(40) }]));
   p.pump();
-  assert.equal(p.st.on(7).filter((w) => w.kind === "data").reduce((n, w) => n + (w.kind === "data" ? w.data.length : 0), 0), 1);
+  assert.equal(
+    p.st.on(7).filter((w) => w.kind === "data").reduce(
+      (n, w) => n + (w.kind === "data" ? w.data.length : 0),
+      0,
+    ),
+    1,
+  );
   assert.equal(ofType(p.takeClient(), "response")[0].head.status, 200);
   assert.ok(encodeSettingsFrame({}).length === 2 && StreamType.CONTROL === 0);
 });

@@ -196,7 +196,11 @@ Deno.test("frames: limits — oversized buffered frames are H3_EXCESSIVE_LOAD, D
   const r = new FrameReader({ maxFramePayload: 10, maxHeadersPayload: 20 });
   r.push(encodeFrame(FrameType.SETTINGS, new Uint8Array(11)));
   assert.equal(h3code(() => r.next()), H3ErrorCode.H3_EXCESSIVE_LOAD);
-  const h = new FrameReader({ maxFramePayload: 10, maxHeadersPayload: 20, oversizeScope: "stream" });
+  const h = new FrameReader({
+    maxFramePayload: 10,
+    maxHeadersPayload: 20,
+    oversizeScope: "stream",
+  });
   h.push(encodeFrameHeaderOnly(FrameType.HEADERS, 21));
   try {
     h.next();

@@ -27,30 +27,67 @@ function typedOnly(f: () => void): void {
 
 Deno.test("fuzz: frame parser on random bytes and splits (25,000 cases)", () => {
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(200), { maxLength: 8 }), (bytes, cuts) => {
-      const r = new FrameReader({ maxFramePayload: 64, maxHeadersPayload: 128 });
-      typedOnly(() => {
-        let prev = 0;
-        for (const c of [...cuts.map((x) => x % (bytes.length + 1)).sort((a, b) => a - b), bytes.length]) {
-          r.push(bytes.subarray(prev, Math.max(prev, c)));
-          prev = Math.max(prev, c);
-          for (let f = r.next(); f !== null; f = r.next()) {
-            if (f.kind === "frame") assert.ok(f.payload.length <= 128);
+    fc.property(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.array(fc.nat(200), { maxLength: 8 }),
+      (bytes, cuts) => {
+        const r = new FrameReader({ maxFramePayload: 64, maxHeadersPayload: 128 });
+        typedOnly(() => {
+          let prev = 0;
+          for (
+            const c of [
+              ...cuts.map((x) => x % (bytes.length + 1)).sort((a, b) => a - b),
+              bytes.length,
+            ]
+          ) {
+            r.push(bytes.subarray(prev, Math.max(prev, c)));
+            prev = Math.max(prev, c);
+            for (let f = r.next(); f !== null; f = r.next()) {
+              if (f.kind === "frame") assert.ok(f.payload.length <= 128);
+            }
+            assert.ok(r.bufferedBytes <= bytes.length);
           }
-          assert.ok(r.bufferedBytes <= bytes.length);
-        }
-        r.finish();
-      });
-    }),
+          r.finish();
+        });
+      },
+    ),
     { seed: 0x9114, numRuns: 25000 },
   );
 });
 
-const NAMES = [":method", ":scheme", ":authority", ":path", ":protocol", ":status", "host", "te", "content-length", "connection", "x-a", "X-B", "", "a b", "cookie"];
+const NAMES = [
+  ":method",
+  ":scheme",
+  ":authority",
+  ":path",
+  ":protocol",
+  ":status",
+  "host",
+  "te",
+  "content-length",
+  "connection",
+  "x-a",
+  "X-B",
+  "",
+  "a b",
+  "cookie",
+];
 const fieldArb = fc.record({
   name: fc.oneof(fc.constantFrom(...NAMES), fc.string({ maxLength: 6 })),
   value: fc.oneof(
-    fc.constantFrom("GET", "CONNECT", "https", "/", "*", "example.com", "trailers", "1", " x", "a\r\nb", ""),
+    fc.constantFrom(
+      "GET",
+      "CONNECT",
+      "https",
+      "/",
+      "*",
+      "example.com",
+      "trailers",
+      "1",
+      " x",
+      "a\r\nb",
+      "",
+    ),
     fc.string({ maxLength: 8 }),
   ),
 });
@@ -96,21 +133,30 @@ function goodAnswered(p: Pair): boolean {
 Deno.test("fuzz: well-framed random requests only ever fail their own stream (8,000 cases)", () => {
   const extra = fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 3 });
   fc.assert(
-    fc.property(fc.array(fieldArb, { maxLength: 8 }), extra, fc.boolean(), fc.nat(), (fields, datas, fin, cut) => {
-      const p = new Pair({}, {}, cut);
-      p.pump();
-      p.takeServer();
-      const parts = [encodeHeadersFrame(enc0().encodeFieldSection(0, fields)), ...datas.map((d) => encodeFrame(0, d))];
-      const bytes = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-      let o = 0;
-      for (const x of parts) {
-        bytes.set(x, o);
-        o += x.length;
-      }
-      exchange(p, bytes, fin, cut);
-      assert.equal(p.st.closed, undefined, "a malformed message is never a connection error");
-      assert.ok(goodAnswered(p), "the valid request on stream 4 is unaffected");
-    }),
+    fc.property(
+      fc.array(fieldArb, { maxLength: 8 }),
+      extra,
+      fc.boolean(),
+      fc.nat(),
+      (fields, datas, fin, cut) => {
+        const p = new Pair({}, {}, cut);
+        p.pump();
+        p.takeServer();
+        const parts = [
+          encodeHeadersFrame(enc0().encodeFieldSection(0, fields)),
+          ...datas.map((d) => encodeFrame(0, d)),
+        ];
+        const bytes = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+        let o = 0;
+        for (const x of parts) {
+          bytes.set(x, o);
+          o += x.length;
+        }
+        exchange(p, bytes, fin, cut);
+        assert.equal(p.st.closed, undefined, "a malformed message is never a connection error");
+        assert.ok(goodAnswered(p), "the valid request on stream 4 is unaffected");
+      },
+    ),
     { seed: 7, numRuns: 8000 },
   );
 });
@@ -123,7 +169,10 @@ Deno.test("fuzz: random bytes on a request stream — typed errors, valid reques
       p.takeServer();
       exchange(p, bytes, fin, cut); // must not throw: errors become events
       if (p.st.closed === undefined) assert.ok(goodAnswered(p));
-      else assert.ok([0x105, 0x106, 0x107, 0x200].includes(p.st.closed.code), JSON.stringify(p.st.closed));
+      else {assert.ok(
+          [0x105, 0x106, 0x107, 0x200].includes(p.st.closed.code),
+          JSON.stringify(p.st.closed),
+        );}
     }),
     { seed: 11, numRuns: 8000 },
   );

@@ -48,7 +48,9 @@ Deno.test("settings: each setting round-trips", () => {
   assert.equal(s.enableConnectProtocol, true);
   assert.equal(s.h3Datagram, true);
   assert.equal(s.other?.get(greaseId(3)), 77);
-  const off = decodeSettingsPayload(encodeSettingsPayload({ enableConnectProtocol: false, h3Datagram: false }));
+  const off = decodeSettingsPayload(
+    encodeSettingsPayload({ enableConnectProtocol: false, h3Datagram: false }),
+  );
   assert.equal(off.enableConnectProtocol, false);
   assert.equal(off.h3Datagram, false);
   assert.deepEqual(decodeSettingsPayload(new Uint8Array(0)), {});
@@ -69,7 +71,9 @@ Deno.test("settings: property — random settings round-trip", () => {
         const other = new Map(grease.map((n) => [greaseId(n), n] as [number, number]));
         const clean = Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
         const got = decodeSettingsPayload(encodeSettingsPayload({ ...clean, other }));
-        for (const [k, v] of Object.entries(clean)) assert.equal((got as Record<string, unknown>)[k], v);
+        for (const [k, v] of Object.entries(clean)) {
+          assert.equal((got as Record<string, unknown>)[k], v);
+        }
         for (const [k, v] of other) assert.equal(got.other?.get(k), v);
       },
     ),
@@ -78,17 +82,33 @@ Deno.test("settings: property — random settings round-trip", () => {
 });
 
 Deno.test("settings: duplicates and HTTP/2 identifiers are H3_SETTINGS_ERROR (§7.2.4.1)", () => {
-  assert.equal(code(() => decodeSettingsPayload(pairs(0x6, 1, 0x6, 2))), H3ErrorCode.H3_SETTINGS_ERROR);
-  assert.equal(code(() => decodeSettingsPayload(pairs(0x21, 1, 0x21, 1))), H3ErrorCode.H3_SETTINGS_ERROR);
+  assert.equal(
+    code(() => decodeSettingsPayload(pairs(0x6, 1, 0x6, 2))),
+    H3ErrorCode.H3_SETTINGS_ERROR,
+  );
+  assert.equal(
+    code(() => decodeSettingsPayload(pairs(0x21, 1, 0x21, 1))),
+    H3ErrorCode.H3_SETTINGS_ERROR,
+  );
   for (const id of [0x0, 0x2, 0x3, 0x4, 0x5]) {
-    assert.equal(code(() => decodeSettingsPayload(pairs(id, 1))), H3ErrorCode.H3_SETTINGS_ERROR, `id ${id}`);
+    assert.equal(
+      code(() => decodeSettingsPayload(pairs(id, 1))),
+      H3ErrorCode.H3_SETTINGS_ERROR,
+      `id ${id}`,
+    );
   }
   // RFC 9220 §3 / RFC 9297 §2.1.1: only 0 or 1.
-  assert.equal(code(() => decodeSettingsPayload(pairs(SettingId.ENABLE_CONNECT_PROTOCOL, 2))), 0x109);
+  assert.equal(
+    code(() => decodeSettingsPayload(pairs(SettingId.ENABLE_CONNECT_PROTOCOL, 2))),
+    0x109,
+  );
   assert.equal(code(() => decodeSettingsPayload(pairs(SettingId.H3_DATAGRAM, 5))), 0x109);
   // Truncated pair → H3_FRAME_ERROR.
   assert.equal(code(() => decodeSettingsPayload(Uint8Array.of(0x6))), H3ErrorCode.H3_FRAME_ERROR);
-  assert.equal(code(() => decodeSettingsPayload(Uint8Array.of(0x6, 0x40))), H3ErrorCode.H3_FRAME_ERROR);
+  assert.equal(
+    code(() => decodeSettingsPayload(Uint8Array.of(0x6, 0x40))),
+    H3ErrorCode.H3_FRAME_ERROR,
+  );
 });
 
 Deno.test("settings: unknown settings are kept (bounded) and otherwise ignored", () => {
