@@ -107,17 +107,17 @@ export class AckTracker {
   /** Received packet numbers (bounded; see {@link RangeSet}). */
   readonly received: RangeSet;
   /** Largest packet number received, or -1 (RFC 9000 §13.2.3: always kept). */
-  largestReceived = -1;
+  largestReceived: number = -1;
   /** When {@link AckTracker.largestReceived} arrived (for the ACK Delay). */
   largestReceivedTime = 0;
   /** Largest ack-eliciting packet number received, or -1. */
-  largestAckElicitingReceived = -1;
+  largestAckElicitingReceived: number = -1;
   /** Ack-eliciting packets received since the last ACK frame was sent. */
   ackElicitingSinceAck = 0;
   /** True when an ACK frame should be sent without delay (RFC 9000 §13.2.1). */
   ackImmediately = false;
   /** Time by which an ACK must be sent (Infinity when nothing is pending). */
-  ackDeadline = Infinity;
+  ackDeadline: number = Infinity;
   /** True when packets arrived since the last ACK frame (worth piggybacking). */
   hasNewPackets = false;
   /** ECT(0) count (RFC 9000 §13.4.1). */

@@ -213,6 +213,7 @@ export class RangeSet {
     this.droppedBelow = 0;
   }
 
+  /** Drops the oldest ranges beyond {@link RangeSet.maxRanges}. */
   private enforceBound(): void {
     // RFC 9000 §13.2.3: when over the bound, omit the oldest ranges (the
     // smallest packet numbers).

@@ -340,6 +340,7 @@ export class LossRecovery<F> {
     return newlyAcked;
   }
 
+  /** Doubles the acked-packet scratch buffer. */
   private growScratch(): void {
     const next = new Float64Array(this.ackedScratch.length * 2);
     next.set(this.ackedScratch);
@@ -411,6 +412,7 @@ export class LossRecovery<F> {
     return this.isServer || this.handshakeAckReceived || this.handshakeConfirmed;
   }
 
+  /** True when no space has ack-eliciting packets in flight. */
   private noAckElicitingInFlight(): boolean {
     const s = this.sent;
     return s[0].ackElicitingInFlight === 0 && s[1].ackElicitingInFlight === 0 &&

@@ -81,7 +81,7 @@ export class SentPacketStore<F> {
   /** Sum of sizes of live in-flight records. */
   bytesInFlight = 0;
   /** Largest packet number ever pushed, or -1. */
-  largestSent = -1;
+  largestSent: number = -1;
 
   /**
    * Creates an empty store.
@@ -129,6 +129,7 @@ export class SentPacketStore<F> {
     }
   }
 
+  /** Doubles the capacity, unwrapping the ring to start at 0. */
   private grow(): void {
     const oldCap = this.mask + 1;
     const cap = oldCap * 2;

@@ -39,7 +39,7 @@ export class Cubic extends BaseCongestionController {
   /** K in seconds (RFC 9438 §4.2, eq. 2). */
   k = 0;
   /** t_epoch in ms, or -1 when no congestion avoidance epoch is running. */
-  epochStart = -1;
+  epochStart: number = -1;
   /** W_est in bytes, the Reno-friendly estimate (RFC 9438 §4.3). */
   wEst = 0;
   private appLimitedSince = -1;

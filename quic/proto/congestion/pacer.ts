@@ -52,13 +52,13 @@ export class Pacer {
   readonly burstPackets: number;
   private maxDatagramSize: number;
   /** Current rate in bytes per ms (Infinity before {@link Pacer.update}). */
-  rate = Infinity;
+  rate: number = Infinity;
   /** Bucket capacity in bytes. */
   capacity: number;
   /** Tokens (bytes) available at {@link Pacer.lastUpdate}. */
   tokens: number;
   /** Time the token count was last brought up to date. */
-  lastUpdate = -Infinity;
+  lastUpdate: number = -Infinity;
 
   /**
    * Creates a pacer with a full bucket.
@@ -99,6 +99,7 @@ export class Pacer {
     this.rate = smoothedRtt > 0 ? (this.gain * congestionWindow) / smoothedRtt : Infinity;
   }
 
+  /** Credits tokens accrued since the last update, up to the capacity. */
   private refill(now: number): void {
     if (now > this.lastUpdate) {
       if (this.lastUpdate !== -Infinity && this.rate !== Infinity) {
