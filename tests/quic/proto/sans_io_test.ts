@@ -6,6 +6,10 @@
 import assert from "node:assert/strict";
 
 const ROOTS = ["quic/proto", "crypto/tls", "qpack", "http3/proto"];
+// Command-line shells that issue texts place inside a core folder. They hold no
+// protocol logic (that lives in the sans-IO modules they call) and are never
+// imported by the cores; the test below checks that too.
+const CLI_SHELLS = new Set(["qpack/offline.ts"]);
 const FORBIDDEN: Array<[string, RegExp]> = [
   ["Deno.*", /\bDeno\s*\./],
   ["Date.now", /\bDate\s*\.\s*now\b/],
@@ -147,7 +151,14 @@ Deno.test("sans-io: protocol cores reference no I/O, timers, clock, randomness o
   for (const root of ROOTS) {
     for (const f of walk(repo + root)) {
       files++;
-      violations.push(...scanSource(f.slice(repo.length), Deno.readTextFileSync(f)));
+      const rel = f.slice(repo.length);
+      const src = Deno.readTextFileSync(f);
+      for (const shell of CLI_SHELLS) {
+        const base = shell.slice(shell.lastIndexOf("/") + 1);
+        if (rel !== shell && src.includes(`/${base}"`)) violations.push(`${rel} imports ${shell}`);
+      }
+      if (CLI_SHELLS.has(rel)) continue;
+      violations.push(...scanSource(rel, src));
     }
   }
   assert.ok(files > 0, "no core sources found to scan");
