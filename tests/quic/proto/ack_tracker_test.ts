@@ -71,6 +71,9 @@ Deno.test("ack_tracker: RFC 9000 §13.2.1 immediate ACK when a packet arrives ou
   t.onPacketReceived(2, true, 3);
   assert.equal(t.ackImmediately, true, "reordered packet fills a gap");
   t.onAckSent();
+  t.onPacketReceived(3, true, 3.5); // just below the largest (4)
+  assert.equal(t.ackImmediately, true, "any packet below the largest ack-eliciting one");
+  t.onAckSent();
   // In order again: no immediate ACK.
   t.onPacketReceived(5, true, 4);
   assert.equal(t.ackImmediately, false);

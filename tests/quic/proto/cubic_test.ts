@@ -92,6 +92,16 @@ Deno.test("cubic: RFC 9438 §4.4/§4.5 growth is concave below W_max and convex 
   assert.ok(Math.abs(nearK.cwnd - wMax) < 0.01 * wMax);
 });
 
+Deno.test("cubic: RFC 9438 §4.2 the target is clamped to 1.5 * cwnd (at most +50% of a segment per segment acked)", () => {
+  const cc = afterLoss(10);
+  cc.onPacketAcked(MSS, 1100, 1200, 100); // epoch starts
+  const cwnd = cc.congestionWindow;
+  // 30 s later W_cubic(t + RTT) is enormous; growth is capped.
+  cc.onPacketAcked(MSS, 31100, 31200, 100);
+  assert.ok(cc.wCubic(30.1) > 10 * cwnd);
+  assert.ok(Math.abs(cc.congestionWindow - (cwnd + 0.5 * MSS)) < 1e-6);
+});
+
 Deno.test("cubic: RFC 9438 §4.3 Reno-friendly region follows W_est when CUBIC would be slower", () => {
   const cc = afterLoss(100);
   const rtt = 1; // tiny RTT: Reno's per-RTT growth beats CUBIC's per-time growth

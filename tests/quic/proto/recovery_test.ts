@@ -5,6 +5,11 @@ import { RttEstimator } from "../../../quic/proto/rtt.ts";
 import {
   PacketNumberSpace,
   type PacketNumberSpaceValue,
+  SENT_ACK_ELICITING,
+  SENT_ACKED,
+  SENT_IN_FLIGHT,
+  SENT_LOST,
+  SentPacketStore,
 } from "../../../quic/proto/sent_packets.ts";
 import { QuicError, TransportErrorCode } from "../../../quic/proto/errors.ts";
 import { decodeAckDelay } from "../../../quic/proto/ack_ranges.ts";
@@ -419,4 +424,48 @@ Deno.test("recovery: RFC 9000 §13.2.4 hint to make a packet ack-eliciting when 
   ack(r, APP, 40, [16, 16]);
   // 0..13 declared lost by the packet threshold; 14, 15 pending.
   assert.equal(r.sent[APP].liveCount, 2);
+});
+
+Deno.test("sent_packets: ring buffer keeps pn order across growth and wrap-around; tombstones are reclaimed", () => {
+  const s = new SentPacketStore<number>(8);
+  let next = 0;
+  // Wrap around the initial capacity several times with a sliding window of 5.
+  for (let round = 0; round < 50; round++) {
+    s.push(next, next, 100, SENT_ACK_ELICITING | SENT_IN_FLIGHT, next);
+    next++;
+    if (s.liveCount > 5) {
+      s.remove(0, SENT_ACKED);
+      s.reclaim();
+    }
+  }
+  assert.equal(s.length, 5);
+  assert.equal(s.bytesInFlight, 500);
+  for (let i = 0; i < s.length; i++) assert.equal(s.pn(i), next - 5 + i);
+  // Grow while wrapped: order and payloads survive.
+  for (let k = 0; k < 20; k++) s.push(next + 2 * k, 0, 1, SENT_ACK_ELICITING, next + 2 * k); // gaps
+  for (let i = 1; i < s.length; i++) assert.ok(s.pn(i) > s.pn(i - 1));
+  assert.equal(s.indexOf(next + 2), 6);
+  assert.equal(s.payload(6), next + 2);
+  assert.equal(s.indexOf(next + 1), -1, "skipped number");
+  assert.equal(s.lowerBound(next + 1), 6);
+  // A tombstone in the middle is kept until everything before it is gone.
+  s.remove(3, SENT_LOST);
+  s.reclaim();
+  assert.equal(s.length, 25);
+  s.remove(0, SENT_ACKED);
+  s.remove(1, SENT_ACKED);
+  s.remove(2, SENT_ACKED);
+  s.reclaim();
+  assert.equal(s.length, 21, "front tombstones, including the middle one, reclaimed");
+});
+
+Deno.test("recovery: steady state send/ack does not grow the sent-packet store", () => {
+  const { r } = make();
+  r.onHandshakeConfirmed(0);
+  for (let pn = 0; pn < 100_000; pn++) {
+    send(r, APP, pn, pn * 0.01);
+    if (pn >= 100 && pn % 2 === 1) ack(r, APP, pn * 0.01, [pn - 100, pn - 101]);
+  }
+  assert.ok(r.sent[APP].length <= 101, `store holds ${r.sent[APP].length} slots`);
+  assert.equal(r.sent[APP].liveCount, r.sent[APP].length);
 });
