@@ -46,21 +46,42 @@ export interface QpackDecoderOptions {
 }
 
 /**
- * A field section released from the blocked state by encoder-stream data.
+ * A field section released from the blocked state by encoder-stream data:
+ * either its decoded `fields`, or the `error` that decoding it raised (the
+ * other member is then undefined). One failed section does not stop the
+ * others released by the same call, and the decoder stays usable.
+ *
+ * `error.fieldSectionTooLarge` marks a section that only exceeded
+ * `maxFieldSectionSize` (RFC 9114 §4.2.2): HTTP/3 may reset that one stream.
+ * Any other error is QPACK_DECOMPRESSION_FAILED, a connection error
+ * (RFC 9204 §2.2.3, §6). Either way the section was not acknowledged; a
+ * caller that resets the stream calls {@link QpackDecoder.cancelStream}.
  *
  * @example
  * ```ts
  * import type { UnblockedSection } from "@gquic/core/qpack";
  * const u: UnblockedSection = { streamId: 4, fields: [] };
- * console.log(u.streamId);
+ * if (u.error !== undefined) console.log("failed", u.error.code);
+ * else console.log(u.streamId, u.fields);
  * ```
  */
-export interface UnblockedSection {
-  /** Stream the section arrived on. */
-  streamId: number;
-  /** Its decoded field lines. */
-  fields: FieldLine[];
-}
+export type UnblockedSection =
+  | {
+    /** Stream the section arrived on. */
+    streamId: number;
+    /** Its decoded field lines. */
+    fields: FieldLine[];
+    /** Absent on success. */
+    error?: undefined;
+  }
+  | {
+    /** Stream the section arrived on. */
+    streamId: number;
+    /** Absent on failure. */
+    fields?: undefined;
+    /** Why it failed; `error.streamId` equals `streamId`. */
+    error: QpackError;
+  };
 
 interface BlockedSection {
   streamId: number;
@@ -140,8 +161,9 @@ export class QpackDecoder {
   /**
    * Feeds bytes received on the peer's encoder stream (RFC 9204 §4.3) and
    * returns the blocked field sections that can now be decoded, in the order
-   * they arrived. Throws QPACK_ENCODER_STREAM_ERROR on a bad instruction, or
-   * QPACK_DECOMPRESSION_FAILED if a released section is malformed.
+   * they arrived, each with its field lines or its own error (see
+   * {@link UnblockedSection}). Throws QPACK_ENCODER_STREAM_ERROR on a bad
+   * instruction; a released section that fails to decode does not throw.
    */
   receiveEncoderStream(data: Uint8Array): UnblockedSection[] {
     let buf = data;
@@ -217,29 +239,51 @@ export class QpackDecoder {
   }
 
   #releaseBlocked(): UnblockedSection[] {
-    const released: UnblockedSection[] = [];
+    // First take every ready section out of the blocked list (keeping the
+    // rest in arrival order), then decode: a failing section can no longer
+    // leave the list or blockedBytes half-updated.
+    const ready: BlockedSection[] = [];
     const ic = this.table.insertCount;
     let w = 0;
     for (let i = 0; i < this.blocked.length; i++) {
       const b = this.blocked[i];
       if (b.ric <= ic) {
         this.blockedBytes -= b.data.length;
-        const c = new Cursor(b.data, b.pos, b.data.length, DECOMPRESSION);
-        released.push({ streamId: b.streamId, fields: this.#decodeNow(b.streamId, c, b.ric) });
+        ready.push(b);
       } else {
         this.blocked[w++] = b;
       }
     }
     this.blocked.length = w;
+    const released: UnblockedSection[] = [];
+    for (const b of ready) {
+      const c = new Cursor(b.data, b.pos, b.data.length, DECOMPRESSION);
+      try {
+        released.push({ streamId: b.streamId, fields: this.#decodeNow(b.streamId, c, b.ric) });
+      } catch (e) {
+        if (!(e instanceof QpackError)) throw e; // a bug, not peer input
+        released.push({ streamId: b.streamId, error: withStream(e, b.streamId) });
+      }
+    }
     return released;
   }
 
   /**
    * Decodes one complete encoded field section (RFC 9204 §4.5). Returns the
    * field lines, or `null` when the section is blocked (RFC 9204 §2.1.2): it
-   * is then kept and returned later by {@link receiveEncoderStream}.
+   * is then kept and returned later by {@link receiveEncoderStream}. Errors
+   * are QPACK_DECOMPRESSION_FAILED with `streamId` set; a section over
+   * `maxFieldSectionSize` also has `fieldSectionTooLarge`.
    */
   decodeFieldSection(streamId: number, data: Uint8Array): FieldLine[] | null {
+    try {
+      return this.#decodeOrBlock(streamId, data);
+    } catch (e) {
+      throw e instanceof QpackError ? withStream(e, streamId) : e;
+    }
+  }
+
+  #decodeOrBlock(streamId: number, data: Uint8Array): FieldLine[] | null {
     const c = new Cursor(data, 0, data.length, DECOMPRESSION);
     const ric = this.#readRequiredInsertCount(c);
     if (ric <= this.table.insertCount) return this.#decodeNow(streamId, c, ric);
@@ -387,4 +431,10 @@ export class QpackDecoder {
     }
     return this.out.take();
   }
+}
+
+// The same error, naming the stream whose field section failed.
+function withStream(e: QpackError, streamId: number): QpackError {
+  if (e.streamId === streamId) return e;
+  return new QpackError(e.code, e.message, e.fieldSectionTooLarge, streamId);
 }

@@ -39,6 +39,8 @@ export type QpackErrorCodeValue = typeof QpackErrorCode[keyof typeof QpackErrorC
  * code to close the connection with. `fieldSectionTooLarge` marks a field
  * section that exceeded the decoder's size limit (RFC 9114 §4.2.2): HTTP/3 may
  * answer that one with a stream error instead of closing the connection.
+ * `streamId` names the stream whose field section failed, when the error
+ * comes from decoding one (undefined for encoder/decoder stream errors).
  *
  * @example
  * ```ts
@@ -52,18 +54,27 @@ export class QpackError extends Error {
   readonly code: QpackErrorCodeValue;
   /** True when the error is only that a field section exceeded the size limit. */
   readonly fieldSectionTooLarge: boolean;
+  /** Stream whose field section failed to decode, if any. */
+  readonly streamId: number | undefined;
 
   /**
    * Creates a QPACK error.
    * @param code RFC 9204 §6 code
    * @param message human-readable reason
    * @param fieldSectionTooLarge set when only the size limit was exceeded
+   * @param streamId stream of the field section that failed, if any
    */
-  constructor(code: QpackErrorCodeValue, message: string, fieldSectionTooLarge = false) {
+  constructor(
+    code: QpackErrorCodeValue,
+    message: string,
+    fieldSectionTooLarge = false,
+    streamId?: number,
+  ) {
     super(message);
     this.name = "QpackError";
     this.code = code;
     this.fieldSectionTooLarge = fieldSectionTooLarge;
+    this.streamId = streamId;
   }
 }
 

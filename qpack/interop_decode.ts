@@ -47,7 +47,10 @@ export function decodeInteropFile(file: Uint8Array, options: InteropDecodeOption
   const sections = new Map<number, FieldLine[]>();
   for (const frame of parseInteropFrames(file)) {
     if (frame.streamId === 0) {
-      for (const u of decoder.receiveEncoderStream(frame.data)) sections.set(u.streamId, u.fields);
+      for (const u of decoder.receiveEncoderStream(frame.data)) {
+        if (u.error !== undefined) throw u.error; // any failure fails the file
+        sections.set(u.streamId, u.fields);
+      }
     } else {
       if (sections.has(frame.streamId)) {
         throw new SyntaxError(`stream ${frame.streamId} appears twice`);
