@@ -518,9 +518,20 @@ export class H3Connection {
   #encoderStreamData(data: Uint8Array, fin: boolean): void {
     const released = this.decoder.receiveEncoderStream(data);
     for (const u of released) {
+      // RFC 9204 §2.2.3: a released section that fails to decode is
+      // QPACK_DECOMPRESSION_FAILED, a connection error, whatever its stream.
+      if (u.error !== undefined && !u.error.fieldSectionTooLarge) {
+        this.#fail(u.error, u.streamId);
+        return;
+      }
       const s = this.streams.get(u.streamId);
       if (s === undefined) continue;
       try {
+        // RFC 9114 §4.2.2: too large is only that stream's problem, answered
+        // as for a section decoded on arrival (decodeSection).
+        if (u.error !== undefined) {
+          throw streamError(H3ErrorCode.H3_EXCESSIVE_LOAD, "field section too large");
+        }
         s.onSectionDecoded(u.fields);
         if (s.kind === "push" && s.recvDone) this.push.streamClosed(s.pushId!);
         this.#forgetIfFinished(s);
