@@ -31,7 +31,7 @@ import type { ConnectionEvent } from "./events.ts";
 import { cidKey, LocalCids } from "./cid.ts";
 import { parsePacketHeader } from "./header.ts";
 import { PacketType } from "./packet_type.ts";
-import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS } from "./version.ts";
+import { greaseVersion, isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS } from "./version.ts";
 import { encodeRetryWithoutTag, encodeVersionNegotiation } from "./header_build.ts";
 import { computeRetryIntegrityTag } from "../../crypto/retry.ts";
 import { buildStatelessReset, statelessResetToken } from "./stateless_reset.ts";
@@ -306,7 +306,15 @@ export class Endpoint {
     const scidLen = data[p];
     if (p + 1 + scidLen > data.length) return this.#drop();
     const scid = data.subarray(p + 1, p + 1 + scidLen);
-    const versions = [...this.#versions, 0x1a2a3a4a]; // plus a grease version (§6.3)
+    // RFC 9000 §6.3: add a random reserved version so clients keep ignoring
+    // unknown entries, but never the client's own version: §6.2 makes the
+    // client discard a VN that lists the version it chose (a fixed grease
+    // value broke clients probing with that very value, e.g. 0x1a2a3a4a).
+    const clientVersion = ((data[1] << 24) | (data[2] << 16) | (data[3] << 8) | data[4]) >>> 0;
+    const r = this.#random(4);
+    let grease = greaseVersion(((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0);
+    if (grease === clientVersion) grease = (grease ^ 0x10000000) >>> 0; // still 0x?a?a?a?a
+    const versions = [...this.#versions, grease];
     const vn = encodeVersionNegotiation(scid, dcid, versions, this.#random(1)[0]);
     if (this.#queueStateless(vn, remote)) this.stats.versionNegotiationSent++;
   }
