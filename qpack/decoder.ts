@@ -320,6 +320,10 @@ export class QpackDecoder {
     const base = sign ? ric - deltaBase - 1 : ric + deltaBase;
     const fields: FieldLine[] = [];
     let budget = this.maxFieldSectionSize;
+    // RFC 9114 §4.2.2: exceeding the size limit, also by one long string, is
+    // flagged so HTTP/3 can refuse just this message.
+    const tooLarge = (): QpackError =>
+      new QpackError(DECOMPRESSION, "field section too large", true, streamId);
     let maxRef = -1;
     while (c.pos < c.end) {
       const b = c.buf[c.pos];
@@ -352,14 +356,14 @@ export class QpackDecoder {
           if (a > maxRef) maxRef = a;
           name = t.name(a);
         }
-        value = readString(c, 7, budget);
+        value = readString(c, 7, budget, tooLarge);
       } else if (b & 0x20) {
         // Literal Field Line With Literal Name (RFC 9204 §4.5.6).
         neverIndex = (b & 0x10) !== 0;
-        const n = readString(c, 3, budget);
+        const n = readString(c, 3, budget, tooLarge);
         if (n === null) throw c.error("truncated field line");
         name = n;
-        value = readString(c, 7, budget);
+        value = readString(c, 7, budget, tooLarge);
       } else if (b & 0x10) {
         // Indexed Field Line With Post-Base Index (RFC 9204 §4.5.3).
         const idx = readPrefixInt(c, 4);
@@ -378,13 +382,11 @@ export class QpackDecoder {
         this.#checkRef(c, a, ric);
         if (a > maxRef) maxRef = a;
         name = t.name(a);
-        value = readString(c, 7, budget);
+        value = readString(c, 7, budget, tooLarge);
       }
       if (value === null) throw c.error("truncated field line");
       budget -= name.length + value.length + 32;
-      if (budget < 0) {
-        throw new QpackError(DECOMPRESSION, "field section too large", true);
-      }
+      if (budget < 0) throw tooLarge();
       fields.push(neverIndex ? { name, value, neverIndex } : { name, value });
     }
     // RFC 9204 §2.2.2 / §4.5.1.1: the Required Insert Count must be exactly

@@ -5,6 +5,7 @@
  * @module
  */
 import { bytesToLatin1, huffmanDecode, huffmanEncode, huffmanEncodedLength } from "./huffman.ts";
+import type { QpackError } from "./errors.ts";
 import {
   type Cursor,
   INCOMPLETE,
@@ -16,24 +17,38 @@ import {
 /**
  * Reads a string literal whose H bit is bit `prefixBits` of the first byte.
  * Returns `null` when the input ends first. Throws the cursor's error if the
- * encoded or decoded length exceeds `maxLength` or the Huffman data is bad.
+ * Huffman data is bad, and `tooLong()` (default: the cursor's error) if the
+ * decoded string is longer than `maxLength`.
  */
-export function readString(c: Cursor, prefixBits: number, maxLength: number): string | null {
+export function readString(
+  c: Cursor,
+  prefixBits: number,
+  maxLength: number,
+  tooLong?: () => QpackError,
+): string | null {
   if (c.pos >= c.end) return null;
   const huffman = (c.buf[c.pos] >> prefixBits) & 1;
   const len = readPrefixInt(c, prefixBits);
   if (len === INCOMPLETE) return null;
   // Checked before waiting for the bytes: a peer cannot make us buffer an
-  // arbitrarily long string.
-  if (len > maxLength) throw c.error("string literal too long");
+  // arbitrarily long string. A Huffman code is at most 30 bits a symbol
+  // (RFC 7541 Appendix B) and padding under 8, so `len` octets decode to at
+  // least (8 * len - 7) / 30 symbols.
+  if (huffman === 0 ? len > maxLength : 8 * len - 7 > 30 * maxLength) {
+    throw tooLongError(c, tooLong);
+  }
   if (len > c.end - c.pos) return null;
   const start = c.pos;
   c.pos += len;
   if (huffman === 0) return bytesToLatin1(c.buf, start, c.pos);
   const s = huffmanDecode(c.buf, start, c.pos);
   if (s === null) throw c.error("invalid Huffman-encoded string");
-  if (s.length > maxLength) throw c.error("string literal too long");
+  if (s.length > maxLength) throw tooLongError(c, tooLong);
   return s;
+}
+
+function tooLongError(c: Cursor, tooLong?: () => QpackError): QpackError {
+  return tooLong ? tooLong() : c.error("string literal too long");
 }
 
 /** Encoded size of `s` as a string literal: raw or Huffman, whichever is shorter. */

@@ -5,7 +5,7 @@
 // stay blocked and release in order, nothing is acknowledged for a failure.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { QpackDecoder, QpackError, QpackErrorCode } from "../../qpack/mod.ts";
+import { QpackDecoder, QpackEncoder, QpackError, QpackErrorCode } from "../../qpack/mod.ts";
 
 const D = QpackErrorCode.QPACK_DECOMPRESSION_FAILED;
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join(" ");
@@ -167,4 +167,32 @@ Deno.test("release: random mixes of good, oversized and invalid blocked sections
   );
   // The mix really had all three outcomes.
   assert.ok(seen.fields > 100 && seen.tooLarge > 100 && seen.failed > 100, JSON.stringify(seen));
+});
+
+Deno.test("release: one string longer than the size limit is flagged too large, raw or Huffman", () => {
+  const enc = new QpackEncoder({ maxTableCapacity: 0, maxBlockedStreams: 0 });
+  for (const value of ["q".repeat(500), "0".repeat(500), "\u00ff".repeat(150)]) {
+    const section = enc.encodeFieldSection(4, [{ name: "x-big", value }]);
+    const dec = new QpackDecoder({
+      maxTableCapacity: 0,
+      maxBlockedStreams: 0,
+      maxFieldSectionSize: 140,
+    });
+    assert.throws(
+      () => dec.decodeFieldSection(4, section),
+      (e) => e instanceof QpackError && e.code === D && e.fieldSectionTooLarge && e.streamId === 4,
+      `${value.length} x ${value.charCodeAt(0)}`,
+    );
+    // With room to spare it decodes (the early length check is not too strict).
+    const roomy = new QpackDecoder({ maxTableCapacity: 0, maxBlockedStreams: 0 });
+    assert.deepEqual(roomy.decodeFieldSection(4, section), [{ name: "x-big", value }]);
+  }
+  // Exactly at the limit (5 + 103 + 32 = 140) is accepted.
+  const dec = new QpackDecoder({
+    maxTableCapacity: 0,
+    maxBlockedStreams: 0,
+    maxFieldSectionSize: 140,
+  });
+  const fits = [{ name: "x-big", value: "\u00ff".repeat(103) }];
+  assert.deepEqual(dec.decodeFieldSection(8, enc.encodeFieldSection(8, fits)), fits);
 });
