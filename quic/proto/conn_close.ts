@@ -85,7 +85,6 @@ export function enterClosed(c: ConnCore, _now: number): void {
   c.closeSendPending = false;
   c.closeDeadline = Infinity;
   c.idleDeadline = Infinity;
-  c.lossDeadline = Infinity;
   c.emit({ type: "terminated" });
 }
 

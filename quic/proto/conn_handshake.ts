@@ -20,8 +20,7 @@ import {
   type TransportParameters,
 } from "./transport_params.ts";
 import type { PacketHeader } from "./header.ts";
-import { discardSpace } from "./conn_recovery.ts";
-import { onItemLost } from "./conn_items.ts";
+import { discardSpace, resetInitialSpace } from "./conn_recovery.ts";
 import { applyPeerStreamParams } from "./conn_streams.ts";
 import { cidEqual } from "./cid.ts";
 import { enterClosed } from "./conn_close.ts";
@@ -111,7 +110,7 @@ export function drainTls(c: ConnCore, now: number): void {
         break;
       }
       case "secrets":
-        installSecrets(c, e.level, e.cipherSuite as CipherSuiteId, e.read, e.write);
+        installSecrets(c, e.level, e.cipherSuite as CipherSuiteId, e.read, e.write, now);
         break;
       case "handshakeComplete":
         onTlsComplete(c, now);
@@ -131,6 +130,7 @@ function installSecrets(
   suite: CipherSuiteId,
   read: Uint8Array | undefined,
   write: Uint8Array | undefined,
+  now: number,
 ): void {
   if (level === 1) return; // 0-RTT: not yet supported (keys ignored, packets dropped).
   const s = level === 2 ? c.spaces[HANDSHAKE] : c.spaces[APPLICATION];
@@ -138,7 +138,11 @@ function installSecrets(
     s.readKeys = createPacketKeys(suite, read, c.version);
     if (s.id === APPLICATION) c.nextReadKeys = updatePacketKeys(s.readKeys);
   }
-  if (write) s.writeKeys = createPacketKeys(suite, write, c.version);
+  if (write) {
+    s.writeKeys = createPacketKeys(suite, write, c.version);
+    // The client's anti-deadlock probe moves to Handshake (RFC 9002 §6.2.2.1).
+    if (s.id === HANDSHAKE) c.recovery.onHandshakeKeysAvailable(now);
+  }
 }
 
 function tpFail(message: string): QuicError {
@@ -184,6 +188,7 @@ function onTlsComplete(c: ConnCore, now: number): void {
     Math.min(c.cfg.maxDatagramSize, p.maxUdpPayloadSize),
   );
   c.cc.setMaxDatagramSize(c.maxDatagramSize);
+  c.recovery.setPeerMaxAckDelay(p.maxAckDelay);
   if (p.statelessResetToken) c.peerCids.setInitialResetToken(p.statelessResetToken);
   c.localCids.setPeerLimit(Math.min(p.activeConnectionIdLimit, 8));
   applyPeerStreamParams(c, p);
@@ -194,6 +199,7 @@ function onTlsComplete(c: ConnCore, now: number): void {
     c.handshakeConfirmed = true;
     c.handshakeDonePending = true;
     discardSpace(c, c.spaces[HANDSHAKE], now);
+    c.recovery.onHandshakeConfirmed(now);
   }
 }
 
@@ -202,6 +208,7 @@ export function onHandshakeDone(c: ConnCore, now: number): void {
   if (c.handshakeConfirmed) return;
   c.handshakeConfirmed = true;
   discardSpace(c, c.spaces[HANDSHAKE], now);
+  c.recovery.onHandshakeConfirmed(now);
 }
 
 /** Client: follow a Retry (RFC 9000 §17.2.5.2). */
@@ -217,18 +224,7 @@ export function onRetry(c: ConnCore, buf: Uint8Array, h: PacketHeader, now: numb
   c.token = h.token.slice();
   installInitialKeys(c, h.scid);
   // Everything sent in Initial packets must be sent again with the new keys.
-  const s = c.spaces[INITIAL];
-  const sent = s.sent;
-  for (let i = 0; i < sent.length; i++) {
-    if (!sent.isLive(i)) continue;
-    const info = sent.payload(i);
-    if (info) { for (const it of info.items) onItemLost(c, s, it); }
-  }
-  c.cc.removeFromBytesInFlight(sent.bytesInFlight);
-  sent.clear();
-  s.timeOfLastAckEliciting = -Infinity;
-  c.ptoCount = 0;
-  c.lossDeadline = now;
+  resetInitialSpace(c, now);
 }
 
 /** Client: a Version Negotiation packet (RFC 9000 §6.2). */

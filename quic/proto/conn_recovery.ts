@@ -1,272 +1,164 @@
 /**
- * Loss detection and congestion control glue (RFC 9002 §6, §7, Appendix A)
- * over the per-space {@link SentPacketStore}, the {@link RttEstimator} and
- * the congestion controller: ACK processing, packet and time threshold loss,
- * PTO with backoff and probes, persistent congestion.
+ * The connection's side of loss recovery: {@link LossRecovery} (RFC 9002
+ * §6, §7, Appendix A) does loss detection, PTO, persistent congestion and
+ * the congestion controller hand-off; this module adapts it to the
+ * connection — ACK frame layout, per-packet {@link SentInfo} re-queued on
+ * loss and released on acknowledgement, PTO probes with CRYPTO
+ * retransmission, key discard, Retry, the pacer and the anti-amplification
+ * limit.
  * @module
  */
-import { QuicError, TransportErrorCode } from "./errors.ts";
-import { type ConnCore, ConnPhase } from "./conn_state.ts";
+import type { ConnCore } from "./conn_state.ts";
 import { APPLICATION, HANDSHAKE, INITIAL, type PacketSpace, type SentInfo } from "./spaces.ts";
-import { SENT_ACK_ELICITING, SENT_ACKED, SENT_IN_FLIGHT, SENT_LOST } from "./sent_packets.ts";
-import { K_GRANULARITY } from "./rtt.ts";
 import { onItemAcked, onItemLost } from "./conn_items.ts";
 import type { AckFrame } from "./frames/types.ts";
+import { LossRecovery } from "./recovery.ts";
+import type { PacketNumberSpaceValue } from "./sent_packets.ts";
+import type { RttEstimator } from "./rtt.ts";
+import type { CongestionController } from "./congestion/controller.ts";
 
-/** kPacketThreshold (RFC 9002 §6.1.1). */
-export const K_PACKET_THRESHOLD = 3;
-
-/** PeerCompletedAddressValidation (RFC 9002 A.8). */
-function peerCompletedAddressValidation(c: ConnCore): boolean {
-  if (c.isServer) return true;
-  return c.handshakeConfirmed || c.spaces[HANDSHAKE].largestAcked >= 0 ||
-    c.spaces[HANDSHAKE].discarded;
+/**
+ * Creates the connection's loss recovery; acknowledged and lost packets
+ * come back to `core` (the object is only used in the callbacks, so it may
+ * be under construction).
+ */
+export function createRecovery(
+  core: ConnCore,
+  isServer: boolean,
+  rtt: RttEstimator,
+  cc: CongestionController,
+): LossRecovery<SentInfo> {
+  return new LossRecovery<SentInfo>({
+    isServer,
+    congestionControl: cc,
+    rtt,
+    onPacketAcked: (space, pn, info) => onPacketAcked(core, space, pn, info),
+    onPacketLost: (space, _pn, info) => onPacketLost(core, space, info),
+  });
 }
 
-function ackElicitingInFlight(c: ConnCore): boolean {
-  for (const s of c.spaces) if (s.sent.ackElicitingInFlight > 0) return true;
-  return false;
+function onPacketAcked(
+  c: ConnCore,
+  space: PacketNumberSpaceValue,
+  pn: number,
+  info: SentInfo | undefined,
+): void {
+  const s = c.spaces[space];
+  if (info) {
+    // RFC 9000 §13.2.4: stop reporting what an acknowledged ACK covered.
+    if (info.ackLargest >= 0) s.ack.onAckFrameAcked(info.ackLargest);
+    const items = info.items;
+    for (let i = 0; i < items.length; i++) onItemAcked(c, s, items[i]);
+  }
+  // Key update confirmed once a packet with the new keys is acknowledged (RFC 9001 §6.1).
+  if (space === APPLICATION && c.keyUpdatePending && pn >= c.keyUpdateFirstPn) {
+    c.keyUpdatePending = false;
+  }
 }
 
-/** GetPtoTimeAndSpace (RFC 9002 A.8). */
-export function ptoTimeAndSpace(c: ConnCore, now: number): [number, number] {
-  let duration = (c.rtt.smoothedRtt + Math.max(4 * c.rtt.rttvar, K_GRANULARITY)) *
-    2 ** c.ptoCount;
-  if (!ackElicitingInFlight(c)) {
-    const hs = c.spaces[HANDSHAKE];
-    return [now + duration, hs.writeKeys ? HANDSHAKE : INITIAL];
-  }
-  let timeout = Infinity;
-  let space = INITIAL as number;
-  for (const s of c.spaces) {
-    if (s.sent.ackElicitingInFlight === 0) continue;
-    if (s.id === APPLICATION) {
-      if (!c.handshakeConfirmed) return [timeout, space];
-      duration += c.peerMaxAckDelay * 2 ** c.ptoCount;
-    }
-    const t = s.timeOfLastAckEliciting + duration;
-    if (t < timeout) {
-      timeout = t;
-      space = s.id;
-    }
-  }
-  return [timeout, space];
+function onPacketLost(
+  c: ConnCore,
+  space: PacketNumberSpaceValue,
+  info: SentInfo | undefined,
+): void {
+  c.stats.packetsLost++;
+  if (!info) return;
+  const s = c.spaces[space];
+  const items = info.items;
+  for (let i = 0; i < items.length; i++) onItemLost(c, s, items[i]);
 }
 
-/** SetLossDetectionTimer (RFC 9002 A.8). */
-export function setLossDetectionTimer(c: ConnCore, now: number): void {
-  let earliest = Infinity;
-  for (const s of c.spaces) if (s.lossTime < earliest) earliest = s.lossTime;
-  if (earliest !== Infinity) {
-    c.lossDeadline = earliest;
-    return;
+// ACK ranges flattened to descending [largest, smallest] pairs, reused.
+let ackScratch = new Float64Array(128);
+
+/**
+ * OnAckReceived (RFC 9002 A.7) for one ACK frame. `AckFrame.ranges` holds
+ * `[smallest, largest]` pairs newest first; {@link LossRecovery} takes flat
+ * `[largest, smallest]` pairs, written into a reused buffer.
+ * @throws QuicError PROTOCOL_VIOLATION when it acknowledges an unsent packet
+ */
+export function onAckReceived(c: ConnCore, s: PacketSpace, ack: AckFrame, now: number): void {
+  const ranges = ack.ranges;
+  const n = ranges.length;
+  if (2 * n > ackScratch.length) ackScratch = new Float64Array(2 * n + 64);
+  const flat = ackScratch;
+  for (let i = 0; i < n; i++) {
+    const r = ranges[i];
+    flat[2 * i] = r[1];
+    flat[2 * i + 1] = r[0];
   }
-  if (c.amplificationBudget <= 0) {
-    c.lossDeadline = Infinity;
-    return;
+  // RFC 9000 §19.3: ACK Delay is scaled by the peer's ack_delay_exponent;
+  // Initial and Handshake ACKs carry no delay we account for (§13.2.5).
+  const exp = c.peerParams?.ackDelayExponent ?? 3;
+  const ackDelay = s.id === APPLICATION ? (ack.ackDelay * 2 ** exp) / 1000 : 0;
+  const r = c.recovery;
+  if (r.onAckReceived(s.id, flat, n, ackDelay, now) > 0) {
+    c.pacer.update(c.cc.congestionWindow, c.rtt.smoothedRtt, now, c.maxDatagramSize);
   }
-  if (!ackElicitingInFlight(c) && peerCompletedAddressValidation(c)) {
-    c.lossDeadline = Infinity;
-    return;
-  }
-  c.lossDeadline = ptoTimeAndSpace(c, now)[0];
 }
 
-/** OnLossDetectionTimeout (RFC 9002 A.9). */
+/**
+ * Loss detection timer expiry (RFC 9002 A.9): lost packets were already
+ * re-queued; a PTO arms probes in its space, with unacknowledged CRYPTO
+ * data queued again so the probes carry it (§6.2.4).
+ */
 export function onLossDetectionTimeout(c: ConnCore, now: number): void {
-  let earliest = Infinity;
-  let lossSpace: PacketSpace | undefined;
-  for (const s of c.spaces) {
-    if (s.lossTime < earliest) {
-      earliest = s.lossTime;
-      lossSpace = s;
-    }
-  }
-  if (lossSpace) {
-    detectAndRemoveLostPackets(c, lossSpace, now);
-    setLossDetectionTimer(c, now);
-    return;
-  }
+  const r = c.recovery;
+  const a = r.onLossDetectionTimeout(now);
+  if (a.kind !== "pto") return;
   c.stats.ptoCount++;
-  if (!ackElicitingInFlight(c)) {
-    // Anti-deadlock probe (client): a Handshake packet if we can, else a padded Initial.
-    const s = c.spaces[HANDSHAKE].writeKeys ? c.spaces[HANDSHAKE] : c.spaces[INITIAL];
-    s.probesPending = 1;
-  } else {
-    const [, id] = ptoTimeAndSpace(c, now);
-    const s = c.spaces[id];
-    // RFC 9002 §6.2.4: one or two ack-eliciting probes.
-    s.probesPending = 2;
-    // Retransmit unacknowledged CRYPTO data in the probe (RFC 9002 §6.2.4).
-    requeueForProbe(c, s);
-    // RFC 9002 §6.2.4: also probe Handshake alongside Initial when possible.
-    if (id === INITIAL && c.spaces[HANDSHAKE].sent.ackElicitingInFlight > 0) {
-      c.spaces[HANDSHAKE].probesPending = 1;
-      requeueForProbe(c, c.spaces[HANDSHAKE]);
-    }
+  if (a.antiDeadlock) return;
+  requeueForProbe(c, c.spaces[a.space]);
+  // RFC 9002 §6.2.4: also probe Handshake alongside Initial when it has data in flight.
+  if (a.space === INITIAL && r.hasAckElicitingInFlight(HANDSHAKE)) {
+    r.requestProbes(HANDSHAKE, 1);
+    requeueForProbe(c, c.spaces[HANDSHAKE]);
   }
-  c.ptoCount++;
-  setLossDetectionTimer(c, now);
 }
 
 /** Marks the CRYPTO data of in-flight packets for retransmission in probes. */
 function requeueForProbe(c: ConnCore, s: PacketSpace): void {
   if (s.id === APPLICATION) return;
-  const sent = s.sent;
+  const sent = c.recovery.sent[s.id];
   for (let i = 0; i < sent.length; i++) {
     if (!sent.isLive(i)) continue;
     const info = sent.payload(i);
-    if (!info) continue;
-    for (const it of info.items) onItemLost(c, s, it);
+    if (info) { for (const it of info.items) onItemLost(c, s, it); }
   }
 }
 
 /**
- * OnAckReceived (RFC 9002 A.7) for one ACK frame.
- * @throws QuicError PROTOCOL_VIOLATION when it acknowledges an unsent packet
+ * Client after a Retry (RFC 9000 §17.2.5.2): everything sent in Initial
+ * packets is sent again with the new keys.
  */
-export function onAckReceived(c: ConnCore, s: PacketSpace, ack: AckFrame, now: number): void {
-  const largest = ack.ranges[0][1];
-  if (largest > s.sent.largestSent) {
-    // RFC 9000 §13.1: acknowledging a packet never sent.
-    throw new QuicError(
-      TransportErrorCode.PROTOCOL_VIOLATION,
-      "ACK of an unsent packet",
-      0x02,
-    );
-  }
-  if (largest > s.largestAcked) s.largestAcked = largest;
-  const sent = s.sent;
-  let newlyAckedLargestTime = -1;
-  let largestNewlyAcked = -1;
-  let includesAckEliciting = false;
-  let ackedBytes = 0;
-  let lastAckedSentTime = -Infinity;
-  // Ranges come descending; walk each against the store.
-  for (const [lo, hi] of ack.ranges) {
-    let i = sent.lowerBound(lo);
-    for (; i < sent.length; i++) {
-      const pn = sent.pn(i);
-      if (pn > hi) break;
-      if (!sent.isLive(i)) continue;
-      const flags = sent.flags(i);
-      const info = sent.payload(i);
-      const timeSent = sent.timeSent(i);
-      const size = sent.size(i);
-      if (pn > largestNewlyAcked) {
-        largestNewlyAcked = pn;
-        newlyAckedLargestTime = timeSent;
-      }
-      if ((flags & SENT_ACK_ELICITING) !== 0) includesAckEliciting = true;
-      sent.remove(i, SENT_ACKED);
-      if ((flags & SENT_IN_FLIGHT) !== 0) {
-        c.cc.onPacketAcked(size, timeSent, now, c.rtt.smoothedRtt);
-        ackedBytes += size;
-      }
-      if (timeSent > lastAckedSentTime) lastAckedSentTime = timeSent;
-      if (info) {
-        if (info.ackLargest >= 0) s.ack.onAckFrameAcked(info.ackLargest);
-        for (const it of info.items) onItemAcked(c, s, it);
-      }
-      // Key update confirmed once a packet with the new keys is acknowledged (RFC 9001 §6.1).
-      if (s.id === APPLICATION && c.keyUpdatePending && pn >= c.keyUpdateFirstPn) {
-        c.keyUpdatePending = false;
-      }
-    }
-  }
-  if (largestNewlyAcked < 0) return;
-  if (largestNewlyAcked === largest && includesAckEliciting) {
-    const exp = c.peerParams?.ackDelayExponent ?? 3;
-    const ackDelay = s.id === APPLICATION ? (ack.ackDelay * 2 ** exp) / 1000 : 0;
-    c.rtt.update(
-      now - newlyAckedLargestTime,
-      ackDelay,
-      now,
-      c.handshakeConfirmed,
-      c.peerMaxAckDelay,
-    );
-  }
-  detectAndRemoveLostPackets(c, s, now);
-  if (peerCompletedAddressValidation(c)) c.ptoCount = 0;
-  sent.reclaim();
-  c.pacer.update(c.cc.congestionWindow, c.rtt.smoothedRtt, now, c.maxDatagramSize);
-  setLossDetectionTimer(c, now);
-  void ackedBytes;
-  void lastAckedSentTime;
-}
-
-/** DetectAndRemoveLostPackets + OnPacketsLost (RFC 9002 A.10, B.8). */
-export function detectAndRemoveLostPackets(c: ConnCore, s: PacketSpace, now: number): void {
-  s.lossTime = Infinity;
-  if (s.largestAcked < 0) return;
-  const lossDelay = c.rtt.lossDelay();
-  const sent = s.sent;
-  let lostBytes = 0;
-  let lastLossTime = -1;
-  let firstLossTime = Infinity;
-  let anyLost = false;
+export function resetInitialSpace(c: ConnCore, now: number): void {
+  const s = c.spaces[INITIAL];
+  const sent = c.recovery.sent[INITIAL];
   for (let i = 0; i < sent.length; i++) {
-    const pn = sent.pn(i);
-    if (pn > s.largestAcked) break;
     if (!sent.isLive(i)) continue;
-    const timeSent = sent.timeSent(i);
-    // Same expression as the timer below, so a timer at `now` always finds its packet.
-    const lossAt = timeSent + lossDelay;
-    if (lossAt <= now || s.largestAcked >= pn + K_PACKET_THRESHOLD) {
-      const flags = sent.flags(i);
-      const info = sent.payload(i);
-      const size = sent.size(i);
-      sent.remove(i, SENT_LOST);
-      anyLost = true;
-      c.stats.packetsLost++;
-      if ((flags & SENT_IN_FLIGHT) !== 0) {
-        lostBytes += size;
-        if (timeSent > lastLossTime) lastLossTime = timeSent;
-        if (timeSent < firstLossTime) firstLossTime = timeSent;
-      }
-      if (info) { for (const it of info.items) onItemLost(c, s, it); }
-    } else {
-      if (lossAt < s.lossTime) s.lossTime = lossAt;
-    }
+    const info = sent.payload(i);
+    if (info) { for (const it of info.items) onItemLost(c, s, it); }
   }
-  if (!anyLost) return;
-  c.cc.onPacketsLost(lostBytes, lastLossTime, now);
-  // Persistent congestion (RFC 9002 §7.6): lost packets spanning more than
-  // the persistent congestion duration, after an RTT sample, with nothing
-  // acknowledged in between (approximated: the span of this loss batch).
-  if (
-    lostBytes > 0 && c.rtt.hasSample && firstLossTime > c.rtt.firstSampleTime &&
-    lastLossTime - firstLossTime > c.rtt.persistentCongestionDuration(c.peerMaxAckDelay) &&
-    !hasAckedBetween(s, firstLossTime, lastLossTime)
-  ) {
-    c.cc.onPersistentCongestion(now);
-    c.rtt.onPersistentCongestion();
-  }
-  sent.reclaim();
-}
-
-function hasAckedBetween(s: PacketSpace, from: number, to: number): boolean {
-  const sent = s.sent;
-  for (let i = 0; i < sent.length; i++) {
-    const t = sent.timeSent(i);
-    if (t > to) break;
-    if (t >= from && (sent.flags(i) & SENT_ACKED) !== 0 && (sent.flags(i) & SENT_LOST) === 0) {
-      return true;
-    }
-  }
-  return false;
+  c.recovery.resetSpace(INITIAL, now);
 }
 
 /** OnPacketNumberSpaceDiscarded (RFC 9002 A.11) plus key discard (RFC 9001 §4.9). */
 export function discardSpace(c: ConnCore, s: PacketSpace, now: number): void {
   if (s.discarded) return;
-  c.cc.removeFromBytesInFlight(s.sent.bytesInFlight);
   s.discard();
-  c.ptoCount = 0;
-  if (c.phase < ConnPhase.CLOSING) setLossDetectionTimer(c, now);
+  c.recovery.onPacketNumberSpaceDiscarded(s.id, now);
 }
 
-/** Records a sent packet (RFC 9002 A.5 OnPacketSent). */
+/**
+ * Tells recovery whether the anti-amplification limit blocks the server
+ * (RFC 9002 §6.2.2.1, A.6): no PTO is armed while nothing can be sent.
+ */
+export function updateAmplificationLimit(c: ConnCore, now: number): void {
+  const limited = c.amplificationBudget <= 0;
+  if (limited !== c.recovery.amplificationLimited) c.recovery.setAmplificationLimited(limited, now);
+}
+
+/** Records a sent packet (RFC 9002 A.5 OnPacketSent) and feeds the pacer. */
 export function onPacketSent(
   c: ConnCore,
   s: PacketSpace,
@@ -277,17 +169,6 @@ export function onPacketSent(
   info: SentInfo | undefined,
   now: number,
 ): void {
-  s.sent.push(
-    pn,
-    now,
-    size,
-    (ackEliciting ? SENT_ACK_ELICITING : 0) | (inFlight ? SENT_IN_FLIGHT : 0),
-    info,
-  );
-  if (inFlight) {
-    if (ackEliciting) s.timeOfLastAckEliciting = now;
-    c.cc.onPacketSent(size, now);
-    if (c.cfg.pacing) c.pacer.onPacketSent(now, size);
-    setLossDetectionTimer(c, now);
-  }
+  c.recovery.onPacketSent(s.id, pn, now, size, ackEliciting, inFlight, info);
+  if (inFlight && c.cfg.pacing) c.pacer.onPacketSent(now, size);
 }

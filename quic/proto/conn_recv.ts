@@ -15,7 +15,7 @@ import { unprotectPacket } from "../../crypto/packet_protection.ts";
 import { decodeFrame } from "./frames/decode.ts";
 import { assertFrameAllowed, isAckEliciting } from "./frames/permissions.ts";
 import type { Frame } from "./frames/types.ts";
-import { discardSpace, onAckReceived, setLossDetectionTimer } from "./conn_recovery.ts";
+import { discardSpace, onAckReceived, updateAmplificationLimit } from "./conn_recovery.ts";
 import { onCryptoFrame, onHandshakeDone, onRetry, onVersionNegotiation } from "./conn_handshake.ts";
 import { closeWithError, enterDraining, onCloseStateDatagram } from "./conn_close.ts";
 import { onPacketDecrypted, selectReadAead } from "./key_update.ts";
@@ -70,7 +70,7 @@ export function handleDatagram(
   }
   if (!processed && c.peerCids.isStatelessReset(data)) onStatelessReset(c, now);
   // RFC 9002 A.6: a datagram may lift the server's amplification limit; re-arm PTO.
-  if (c.isServer && c.phase < ConnPhase.CLOSING) setLossDetectionTimer(c, now);
+  if (c.isServer && c.phase < ConnPhase.CLOSING) updateAmplificationLimit(c, now);
   return processed;
 }
 

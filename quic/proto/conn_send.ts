@@ -15,6 +15,7 @@ import {
   Sent,
   type SentInfo,
   type SentItem,
+  type SpaceId,
 } from "./spaces.ts";
 import {
   type LongHeaderLayout,
@@ -27,7 +28,7 @@ import { PacketType } from "./packet_type.ts";
 import { protectPacket } from "../../crypto/packet_protection.ts";
 import { varIntLength, writeVarInt } from "./varint.ts";
 import { encodeFrame, maxCryptoDataLength } from "./frames/encode.ts";
-import { discardSpace, onPacketSent } from "./conn_recovery.ts";
+import { discardSpace, onPacketSent, updateAmplificationLimit } from "./conn_recovery.ts";
 import {
   streamsHavePending,
   writeStreamControlFrames,
@@ -60,7 +61,7 @@ function hasAppData(c: ConnCore): boolean {
 function spaceWants(c: ConnCore, s: PacketSpace, now: number, cc: boolean): boolean {
   if (!s.writeKeys || s.discarded) return false;
   if (s.ack.hasNewPackets && s.ack.shouldSendAck(now)) return true;
-  if (s.probesPending > 0) return true;
+  if (c.recovery.pendingProbes(s.id) > 0) return true;
   if (!cc) return false;
   if (s.cryptoSend.hasPending()) return true;
   if (s.id === APPLICATION) return (c.handshakeComplete || c.isServer) && hasAppData(c);
@@ -78,7 +79,7 @@ export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number 
   let limit = Math.min(buf.length, c.maxDatagramSize, budget);
   if (limit < 64) return 0;
   let probe = false;
-  for (const s of c.spaces) if (s.probesPending > 0 && s.writeKeys) probe = true;
+  for (const s of c.spaces) if (s.writeKeys && c.recovery.pendingProbes(s.id) > 0) probe = true;
   // RFC 9002 §7: probes may exceed the window; everything else waits for room.
   let cc = probe || c.cc.canSend(c.maxDatagramSize);
   if (cc && !probe && c.cfg.pacing) {
@@ -113,12 +114,11 @@ export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number 
     if (!wants[i]) continue;
     const s = c.spaces[i];
     if (s.discarded || !s.writeKeys) continue;
-    const allow: Allow = { cc, probe: s.probesPending > 0 };
+    const allow: Allow = { cc, probe: c.recovery.pendingProbes(i as SpaceId) > 0 };
     const r = buildPacket(c, s, buf, off, limit, now, i === last ? padTo : 0, allow);
     if (r.end === off) continue;
     off = r.end;
     if (r.ackEliciting) ackEliciting = true;
-    if (s.probesPending > 0 && r.ackEliciting) s.probesPending--;
     // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet.
     if (!c.isServer && i === HANDSHAKE && !c.spaces[INITIAL].discarded) {
       discardSpace(c, c.spaces[INITIAL], now);
@@ -134,7 +134,10 @@ export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number 
   }
   c.stats.datagramsSent++;
   c.stats.bytesSent += off;
-  if (!c.addressValidated) c.amplificationSent += off;
+  if (!c.addressValidated) {
+    c.amplificationSent += off;
+    updateAmplificationLimit(c, now);
+  }
   if (ackEliciting && c.firstAckElicitingSinceRecv === -Infinity) {
     // RFC 9000 §10.1: sending the first ack-eliciting packet restarts the idle timer.
     c.firstAckElicitingSinceRecv = now;
@@ -152,7 +155,7 @@ interface BuildResult {
 const result: BuildResult = { end: 0, ackEliciting: false };
 
 function writeHeader(c: ConnCore, s: PacketSpace, buf: Uint8Array, off: number, pn: number) {
-  const pnLength = encodePacketNumberLength(pn, s.largestAcked);
+  const pnLength = encodePacketNumberLength(pn, c.recovery.largestAckedIn(s.id));
   const dcid = c.peerCids.current.cid;
   if (s.id === APPLICATION) {
     const payloadOffset = writeShortHeader(buf, off, {

@@ -19,6 +19,9 @@ import { Pacer } from "./congestion/pacer.ts";
 import type { PacketKeys } from "../../crypto/packet_keys.ts";
 import type { TransportParameters } from "./transport_params.ts";
 import { ConnStreams } from "./conn_streams.ts";
+import type { LossRecovery } from "./recovery.ts";
+import { createRecovery } from "./conn_recovery.ts";
+import type { SentInfo } from "./spaces.ts";
 
 /** The TLS machine as the connection drives it (crypto/tls client or server). */
 export interface TlsMachine {
@@ -119,10 +122,8 @@ export class ConnCore {
   readonly cc: CongestionController;
   /** Pacer (RFC 9002 §7.7). */
   readonly pacer: Pacer;
-  /** Loss detection timer deadline (RFC 9002 A.8), Infinity when unset. */
-  lossDeadline = Infinity;
-  /** pto_count (RFC 9002 §6.2.1). */
-  ptoCount = 0;
+  /** Loss detection, PTO and the controller hand-off (RFC 9002), per space sent records. */
+  readonly recovery: LossRecovery<SentInfo>;
   /** Earliest time we may send a paced packet. */
   pacingDeadline = 0;
   /** Largest UDP payload we send. */
@@ -234,6 +235,7 @@ export class ConnCore {
     const ccOpts = { maxDatagramSize: this.maxDatagramSize };
     this.cc = cfg.congestionControl === "newreno" ? new NewReno(ccOpts) : new Cubic(ccOpts);
     this.pacer = new Pacer({ maxDatagramSize: this.maxDatagramSize });
+    this.recovery = createRecovery(this, isServer, this.rtt, this.cc);
     this.idleTimeout = cfg.maxIdleTimeout > 0 ? cfg.maxIdleTimeout : Infinity;
     this.streams = new ConnStreams(this);
   }

@@ -201,7 +201,7 @@ export class Connection {
     if (c.phase === ConnPhase.CLOSED) return undefined;
     let t = Math.min(c.idleDeadline, c.closeDeadline);
     if (c.phase < ConnPhase.CLOSING) {
-      t = Math.min(t, c.lossDeadline, c.prevReadKeysDeadline);
+      t = Math.min(t, c.recovery.getLossDetectionTimer() ?? Infinity, c.prevReadKeysDeadline);
       for (const s of c.spaces) {
         if (s.ack.hasNewPackets && !s.discarded && s.writeKeys) t = Math.min(t, s.ack.ackDeadline);
       }
@@ -233,7 +233,7 @@ export class Connection {
     if (c.phase >= ConnPhase.CLOSING) return;
     if (c.pacingDeadline > 0 && now >= c.pacingDeadline) c.pacingDeadline = 0;
     if (now >= c.prevReadKeysDeadline) onKeyTimer(c, now);
-    if (now >= c.lossDeadline) onLossDetectionTimeout(c, now);
+    if (now >= (c.recovery.getLossDetectionTimer() ?? Infinity)) onLossDetectionTimeout(c, now);
     // ACK deadlines are served by pollTransmit (shouldSendAck reads the clock).
   }
 

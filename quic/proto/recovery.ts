@@ -549,6 +549,39 @@ export class LossRecovery<F> {
   }
 
   /**
+   * Forgets every sent record of `space` without declaring it lost or
+   * acknowledged, keeping its packet numbers increasing: a client that
+   * follows a Retry (RFC 9000 §17.2.5.2, RFC 9002 §6.2.1) sends its Initial
+   * data again in new packets. The caller re-queues the records' frames
+   * (read them from `sent[space]` first). Bytes in flight are returned to
+   * the controller and pto_count resets.
+   * @param space the space to reset (Initial for a Retry)
+   * @param now current time
+   */
+  resetSpace(space: PacketNumberSpaceValue, now: number): void {
+    const store = this.sent[space];
+    this.cc.removeFromBytesInFlight(store.bytesInFlight);
+    store.clear();
+    this.timeOfLastAckEliciting[space] = -Infinity;
+    this.lossTime[space] = Infinity;
+    this.probes[space] = 0;
+    this.ptoCount = 0;
+    this.setLossDetectionTimer(now);
+  }
+
+  /**
+   * Asks for `count` probe packets in `space` in addition to those of the
+   * PTO's own space (RFC 9002 §6.2.4: a PTO for Initial may also be answered
+   * with Handshake packets). Never lowers a pending count.
+   * @param space packet number space
+   * @param count ack-eliciting probes to owe there
+   */
+  requestProbes(space: PacketNumberSpaceValue, count: number): void {
+    if (this.discarded[space]) return;
+    if (count > this.probes[space]) this.probes[space] = count;
+  }
+
+  /**
    * The handshake is confirmed (RFC 9001 §4.1.2): max_ack_delay now caps ACK
    * delays, and the Application Data PTO may be armed.
    * @param now current time

@@ -6,7 +6,6 @@
  */
 import type { PacketKeys } from "../../crypto/packet_keys.ts";
 import { AckTracker } from "./ack_tracker.ts";
-import { SentPacketStore } from "./sent_packets.ts";
 import { SendBuffer } from "./streams/send_buffer.ts";
 import { Assembler } from "./streams/assembler.ts";
 import { TransportErrorCode } from "./errors.ts";
@@ -83,20 +82,10 @@ export class PacketSpace {
   nextPn = 0;
   /** Received packet numbers and ACK scheduling (RFC 9000 §13.2). */
   readonly ack: AckTracker;
-  /** Sent packets awaiting acknowledgement. */
-  readonly sent: SentPacketStore<SentInfo> = new SentPacketStore<SentInfo>();
-  /** Largest packet number the peer acknowledged, or -1. */
-  largestAcked = -1;
-  /** Time-threshold loss deadline, or Infinity (RFC 9002 §6.1.2). */
-  lossTime = Infinity;
-  /** Time the most recent ack-eliciting packet was sent (RFC 9002 §6.2.1). */
-  timeOfLastAckEliciting = -Infinity;
   /** Outgoing CRYPTO data (RFC 9000 §19.6). */
   readonly cryptoSend: SendBuffer = new SendBuffer();
   /** Incoming CRYPTO data, bounded (RFC 9000 §7.5: CRYPTO_BUFFER_EXCEEDED). */
   readonly cryptoRecv: Assembler;
-  /** Probe packets to send now (PTO, RFC 9002 §6.2.4). */
-  probesPending = 0;
 
   /**
    * @param id which space
@@ -128,16 +117,15 @@ export class PacketSpace {
     });
   }
 
-  /** Drops keys and in-flight state (RFC 9001 §4.9, RFC 9002 §6.4). */
+  /**
+   * Drops keys, ACK state and CRYPTO data (RFC 9001 §4.9); the sent records
+   * are dropped by `LossRecovery.onPacketNumberSpaceDiscarded` (RFC 9002 §6.4).
+   */
   discard(): void {
     this.discarded = true;
     this.readKeys = undefined;
     this.writeKeys = undefined;
-    this.sent.clear();
-    this.lossTime = Infinity;
-    this.timeOfLastAckEliciting = -Infinity;
     this.ack.onAckSent();
-    this.probesPending = 0;
     this.cryptoSend.discard();
   }
 }

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { makePair, runTransfer, type TransferResult } from "./fixtures.ts";
+import { coreOf } from "../../quic/proto/conn_internal.ts";
 
 const MB = 1024 * 1024;
 
@@ -73,6 +74,8 @@ Deno.test("sim: 5 MB transfer across a 2-second blackhole", () => {
   assert.ok(r.ok, `received ${r.received}`);
   assert.ok(pair.sim.net.stats.blackholed > 0);
   assert.ok(r.elapsed > 2200);
+  // RFC 9002 §7.6: two seconds without acknowledgments is persistent congestion.
+  assert.ok(coreOf(r.conn).recovery.persistentCongestionEvents >= 1);
 });
 
 Deno.test("sim: 5 MB transfer at 500 ms RTT", () => {

@@ -469,3 +469,36 @@ Deno.test("recovery: steady state send/ack does not grow the sent-packet store",
   assert.ok(r.sent[APP].length <= 101, `store holds ${r.sent[APP].length} slots`);
   assert.equal(r.sent[APP].liveCount, r.sent[APP].length);
 });
+
+Deno.test("recovery: resetSpace (Retry) forgets records without loss, keeps packet numbers rising", () => {
+  const { r, acked, lost } = make({ isServer: false });
+  r.onPacketSent(INITIAL, 0, 0, 1200, true, true, "ch");
+  r.onPacketSent(INITIAL, 1, 1, 1200, true, true, "ch2");
+  assert.equal(r.bytesInFlight, 2400);
+  assert.notEqual(r.getLossDetectionTimer(), undefined);
+  r.onLossDetectionTimeout(r.getLossDetectionTimer()!);
+  assert.equal(r.ptoCount, 1);
+  r.resetSpace(INITIAL, 10);
+  assert.equal(r.bytesInFlight, 0);
+  assert.equal(r.ptoCount, 0);
+  assert.equal(r.pendingProbes(INITIAL), 0);
+  assert.equal(r.sent[INITIAL].liveCount, 0);
+  assert.deepEqual([acked, lost], [[], []]);
+  // Packet numbers continue after a Retry (RFC 9000 §17.2.5.3): reuse is refused.
+  assert.throws(() => r.onPacketSent(INITIAL, 1, 11, 1200, true, true), QuicError);
+  r.onPacketSent(INITIAL, 2, 11, 1200, true, true, "ch3");
+  assert.equal(r.bytesInFlight, 1200);
+});
+
+Deno.test("recovery: requestProbes adds probes in another space, counted down by sends", () => {
+  const { r } = make();
+  r.requestProbes(HANDSHAKE, 1);
+  assert.equal(r.pendingProbes(HANDSHAKE), 1);
+  r.requestProbes(HANDSHAKE, 0); // never lowers
+  assert.equal(r.pendingProbes(HANDSHAKE), 1);
+  r.onPacketSent(HANDSHAKE, 0, 0, 100, true, true);
+  assert.equal(r.pendingProbes(HANDSHAKE), 0);
+  r.onPacketNumberSpaceDiscarded(HANDSHAKE, 1);
+  r.requestProbes(HANDSHAKE, 2); // discarded: ignored
+  assert.equal(r.pendingProbes(HANDSHAKE), 0);
+});
