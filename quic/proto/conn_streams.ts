@@ -431,7 +431,9 @@ export function streamRead(
   const e = entryFor(c, id);
   if (!e || !e.recv) return undefined;
   const r = e.recv;
-  const data = r.readableBytes > 0 ? r.readChunk(max, now) : null;
+  // readChunk also moves Data Recvd → Data Read when nothing is left (a FIN
+  // that arrived after the data was read), so call it even when empty.
+  const data = r.readChunk(max, now);
   if (r.readableBytes === 0) e.readableSignaled = false;
   const fin = r.state === RecvStreamState.DataRead;
   queueFlowUpdates(c, e);
