@@ -216,6 +216,15 @@ export class H3Connection {
     return this.streams.size + this.pushOut.size;
   }
 
+  /**
+   * Whether the connection still tracks a request or push stream: false once
+   * its message was received and sent completely, or it was aborted (also
+   * quietly, for a request the application never saw).
+   */
+  hasStream(streamId: number): boolean {
+    return this.streams.has(streamId) || this.pushOut.has(streamId);
+  }
+
   /** The last PRIORITY_UPDATE value for a request stream (server; RFC 9218). */
   priorityOf(streamId: number): string | undefined {
     return this.priorities.get(streamId);
@@ -850,6 +859,24 @@ export class H3Connection {
       p.sendDone = true;
       this.#afterSend(streamId);
     }
+  }
+
+  /**
+   * Stops receiving on a request stream while still sending on it: a server
+   * that answered before the request body ended (RFC 9114 §4.1 allows
+   * STOP_SENDING with H3_NO_ERROR then), or a client that dropped a
+   * response body. No events follow for the receiving side.
+   */
+  abortReading(streamId: number, code: number = H3ErrorCode.H3_NO_ERROR): void {
+    if (this.closedState) return;
+    const s = this.streams.get(streamId);
+    if (s === undefined || s.recvDone) return;
+    s.recvDone = true;
+    this.t.stopSending(streamId, code);
+    this.decoder.cancelStream(streamId);
+    this.discarding.add(streamId);
+    this.#forgetIfFinished(s);
+    this.#flushDecoder();
   }
 
   /**

@@ -1,0 +1,161 @@
+/**
+ * Connection pooling for the HTTP/3 client: one connection per origin and
+ * trust setting, reused for every request until the server's GOAWAY
+ * (RFC 9114 §5.2), a close, or `idleTimeout` without requests.
+ * @module
+ */
+import { connectQuic } from "../quic/connect.ts";
+import type { QuicTransportOptions } from "../quic/api_types.ts";
+import { H3ErrorCode } from "./proto/errors.ts";
+import { H3Session } from "./session.ts";
+import { fetchWith } from "./fetch.ts";
+
+/**
+ * How the client trusts servers and sets up connections. Trust options
+ * follow `Deno.connectQuic` (`caCerts`, `serverCertificateHashes`).
+ *
+ * @example
+ * ```ts
+ * import type { H3ClientOptions } from "@gquic/core/http3";
+ * const o: H3ClientOptions = { caCerts: ["-----BEGIN CERTIFICATE-----..."], idleTimeout: 5000 };
+ * console.log(o.idleTimeout);
+ * ```
+ */
+export interface H3ClientOptions extends QuicTransportOptions {
+  /** PEM root certificates trusted in addition to the system store. */
+  caCerts?: string[];
+  /** Accept a server whose certificate's SHA-256 matches (WebTransport-style pins). */
+  serverCertificateHashes?: { algorithm: "sha-256"; value: BufferSource }[];
+  /** Accept ANY certificate (no protection against active attackers; local debugging only). */
+  dangerouslyDisableCertificateVerification?: boolean;
+  /** Bound on the QUIC handshake in ms (default 10000). */
+  connectTimeout?: number;
+  /** Close a pooled connection after this many ms without requests (default 2000). */
+  idleTimeout?: number;
+}
+
+interface PoolEntry {
+  session: Promise<H3Session>;
+  timer?: ReturnType<typeof setTimeout>;
+  settled?: H3Session;
+}
+
+/**
+ * A pool of HTTP/3 connections, one per origin, with its own trust
+ * settings. `fetch()` uses a shared default pool; make your own to pin
+ * certificates or to close every connection with {@link H3Client.close}.
+ *
+ * @example
+ * ```ts ignore
+ * import { H3Client } from "@gquic/core/http3";
+ * const client = new H3Client({ caCerts: [await Deno.readTextFile("ca.pem")] });
+ * const res = await client.fetch("https://localhost:4433/");
+ * console.log(res.status, await res.text());
+ * client.close();
+ * ```
+ */
+export class H3Client {
+  /** The options connections are made with. */
+  readonly options: H3ClientOptions;
+  readonly #entries = new Map<string, PoolEntry>();
+
+  /**
+   * @param options trust and connection settings
+   */
+  constructor(options: H3ClientOptions = {}) {
+    this.options = options;
+  }
+
+  /** Number of pooled connections (open or being opened). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * A usable session for `url`'s origin: the pooled one, or a new
+   * connection (`fresh` forces a new one, e.g. after REQUEST_REJECTED).
+   */
+  async session(url: URL, fresh = false): Promise<H3Session> {
+    const key = url.host;
+    const e = this.#entries.get(key);
+    if (e && !fresh) {
+      if (!e.settled || e.settled.usable) {
+        if (e.timer !== undefined) clearTimeout(e.timer);
+        e.timer = undefined;
+        try {
+          const s = await e.session;
+          if (s.usable) return s;
+        } catch {
+          // the pending connection failed: try once more below
+        }
+      }
+    }
+    if (e && this.#entries.get(key) === e) this.#drop(key, e);
+    const entry: PoolEntry = { session: this.#connect(url) };
+    this.#entries.set(key, entry);
+    entry.session.then((s) => {
+      entry.settled = s;
+      s.closed.then(() => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+        if (entry.timer !== undefined) clearTimeout(entry.timer);
+      });
+    }, () => {
+      if (this.#entries.get(key) === entry) this.#entries.delete(key);
+    });
+    return entry.session;
+  }
+
+  /** Called when an exchange on `session` ended: arms the idle timer. */
+  released(session: H3Session): void {
+    if (session.active > 0) return;
+    for (const [key, e] of this.#entries) {
+      if (e.settled !== session) continue;
+      if (e.timer !== undefined) clearTimeout(e.timer);
+      e.timer = setTimeout(() => {
+        if (session.active === 0) this.#drop(key, e);
+      }, this.options.idleTimeout ?? 2000);
+      Deno.unrefTimer(e.timer as unknown as number);
+    }
+  }
+
+  #drop(key: string, e: PoolEntry): void {
+    this.#entries.delete(key);
+    if (e.timer !== undefined) clearTimeout(e.timer);
+    e.session.then((s) => {
+      if (!s.h3.closed) s.act((h3) => h3.close(H3ErrorCode.H3_NO_ERROR, "idle"));
+    }, () => {});
+  }
+
+  async #connect(url: URL): Promise<H3Session> {
+    const o = this.options;
+    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const conn = await connectQuic({
+      ...o,
+      hostname: host,
+      port: url.port ? Number(url.port) : 443,
+      serverName: host,
+      alpnProtocols: ["h3"],
+      timeout: o.connectTimeout ?? 10_000,
+    });
+    try {
+      return await H3Session.open(conn, "client");
+    } catch (e) {
+      conn.close({ closeCode: H3ErrorCode.H3_INTERNAL_ERROR, reason: "setup failed" });
+      throw e;
+    }
+  }
+
+  /**
+   * `fetch()` through this pool (see {@link fetch}).
+   * @param input URL or Request
+   * @param init request options
+   */
+  fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    return fetchWith(this, input, init);
+  }
+
+  /** Closes every pooled connection (H3_NO_ERROR). */
+  close(): void {
+    for (const [key, e] of [...this.#entries]) this.#drop(key, e);
+  }
+}
