@@ -15,7 +15,7 @@
  * @module
  */
 import { QuicError, TransportErrorCode } from "../errors.ts";
-import { RangeSet } from "./range_set.ts";
+import { ByteRangeSet } from "./byte_range_set.ts";
 
 /**
  * Limits for an {@link Assembler}.
@@ -67,7 +67,7 @@ export class Assembler {
   readonly #rangesErrorCode: number;
   readonly #blocks = new Map<number, Uint8Array>();
   /** Received ranges; the first may start below the read offset. */
-  readonly #received = new RangeSet();
+  readonly #received = new ByteRangeSet();
   #readOffset = 0;
   #highest = 0;
 

@@ -12,7 +12,7 @@
  * whole until then; writers that care split writes).
  * @module
  */
-import { RangeSet } from "./range_set.ts";
+import { ByteRangeSet } from "./byte_range_set.ts";
 
 /**
  * What {@link SendBuffer.emit} wrote: the STREAM/CRYPTO frame's Offset,
@@ -57,9 +57,9 @@ export class SendBuffer {
   #sendOffset = 0;
   #ackedPrefix = 0;
   /** Acknowledged ranges above `#ackedPrefix`. */
-  readonly #acked = new RangeSet();
+  readonly #acked = new ByteRangeSet();
   /** Sent ranges declared lost and not acknowledged since. */
-  readonly #lost = new RangeSet();
+  readonly #lost = new ByteRangeSet();
   #finalSize = -1;
   #finSent = false;
   #finLost = false;

@@ -3,6 +3,13 @@
  * received ranges (reassembly), acknowledged ranges and lost ranges (send
  * buffer). Stored as two flat number arrays so the common in-order case
  * (extend the last range) costs no allocation.
+ *
+ * Not the same structure as `RangeSet` in `quic/proto/range_set.ts` (packet
+ * numbers): that one holds inclusive ranges of single numbers, bounded in
+ * count with the oldest ranges forgotten (RFC 9000 §13.2.3); byte ranges
+ * here are half-open, must never be forgotten (data would be lost or
+ * resent wrongly), and support removal and front slicing (`remove`,
+ * `shift`) for retransmission.
  * @module
  */
 
@@ -12,15 +19,15 @@
  *
  * @example
  * ```ts
- * import { RangeSet } from "@gquic/core/quic";
- * const s = new RangeSet();
+ * import { ByteRangeSet } from "@gquic/core/quic";
+ * const s = new ByteRangeSet();
  * s.add(0, 10);
  * s.add(20, 30);
  * s.add(10, 20);
  * console.log(s.size, s.start(0), s.end(0)); // 1 0 30
  * ```
  */
-export class RangeSet {
+export class ByteRangeSet {
   #starts: number[] = [];
   #ends: number[] = [];
 
@@ -29,8 +36,8 @@ export class RangeSet {
    *
    * @example
    * ```ts
-   * import { RangeSet } from "@gquic/core/quic";
-   * console.log(new RangeSet().size); // 0
+   * import { ByteRangeSet } from "@gquic/core/quic";
+   * console.log(new ByteRangeSet().size); // 0
    * ```
    */
   get size(): number {
@@ -42,8 +49,8 @@ export class RangeSet {
    *
    * @example
    * ```ts
-   * import { RangeSet } from "@gquic/core/quic";
-   * const s = new RangeSet();
+   * import { ByteRangeSet } from "@gquic/core/quic";
+   * const s = new ByteRangeSet();
    * s.add(5, 9);
    * console.log(s.start(0)); // 5
    * ```
@@ -57,8 +64,8 @@ export class RangeSet {
    *
    * @example
    * ```ts
-   * import { RangeSet } from "@gquic/core/quic";
-   * const s = new RangeSet();
+   * import { ByteRangeSet } from "@gquic/core/quic";
+   * const s = new ByteRangeSet();
    * s.add(5, 9);
    * console.log(s.end(0)); // 9
    * ```
@@ -87,8 +94,8 @@ export class RangeSet {
    *
    * @example
    * ```ts
-   * import { RangeSet } from "@gquic/core/quic";
-   * const s = new RangeSet();
+   * import { ByteRangeSet } from "@gquic/core/quic";
+   * const s = new ByteRangeSet();
    * s.add(0, 4);
    * s.add(2, 8);
    * console.log(s.end(0)); // 8
@@ -127,8 +134,8 @@ export class RangeSet {
    *
    * @example
    * ```ts
-   * import { RangeSet } from "@gquic/core/quic";
-   * const s = new RangeSet();
+   * import { ByteRangeSet } from "@gquic/core/quic";
+   * const s = new ByteRangeSet();
    * s.add(0, 10);
    * s.remove(3, 5);
    * console.log(s.size); // 2
@@ -169,8 +176,8 @@ export class RangeSet {
    *
    * @example
    * ```ts
-   * import { RangeSet } from "@gquic/core/quic";
-   * const s = new RangeSet();
+   * import { ByteRangeSet } from "@gquic/core/quic";
+   * const s = new ByteRangeSet();
    * s.add(100, 200);
    * const r = { start: 0, end: 0 };
    * s.shift(30, r);
@@ -199,8 +206,8 @@ export class RangeSet {
    *
    * @example
    * ```ts
-   * import { RangeSet } from "@gquic/core/quic";
-   * const s = new RangeSet();
+   * import { ByteRangeSet } from "@gquic/core/quic";
+   * const s = new ByteRangeSet();
    * s.add(0, 10);
    * console.log(s.contains(2, 9), s.contains(5, 11)); // true false
    * ```
@@ -216,8 +223,8 @@ export class RangeSet {
    *
    * @example
    * ```ts
-   * import { RangeSet } from "@gquic/core/quic";
-   * const s = new RangeSet();
+   * import { ByteRangeSet } from "@gquic/core/quic";
+   * const s = new ByteRangeSet();
    * s.add(0, 1);
    * s.clear();
    * console.log(s.size); // 0

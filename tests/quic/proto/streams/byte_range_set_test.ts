@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { RangeSet } from "../../../../quic/proto/streams/range_set.ts";
+import { ByteRangeSet } from "../../../../quic/proto/streams/byte_range_set.ts";
 
 /** Model: a bitmap over [0, 200). */
-function toBits(s: RangeSet): boolean[] {
+function toBits(s: ByteRangeSet): boolean[] {
   const bits = new Array(200).fill(false);
   for (let i = 0; i < s.size; i++) {
     assert.ok(s.start(i) < s.end(i), "empty range stored");
@@ -13,7 +13,7 @@ function toBits(s: RangeSet): boolean[] {
   return bits;
 }
 
-Deno.test("RangeSet: add/remove/contains/shift agree with a bitmap model", () => {
+Deno.test("ByteRangeSet: add/remove/contains/shift agree with a bitmap model", () => {
   const op = fc.tuple(
     fc.constantFrom("add", "remove", "shift"),
     fc.integer({ min: 0, max: 199 }),
@@ -21,7 +21,7 @@ Deno.test("RangeSet: add/remove/contains/shift agree with a bitmap model", () =>
   );
   fc.assert(
     fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
-      const s = new RangeSet();
+      const s = new ByteRangeSet();
       const model: boolean[] = new Array(200).fill(false);
       const out = { start: 0, end: 0 };
       for (const [kind, a, len] of ops) {
