@@ -7,7 +7,14 @@
 export { QuicEndpoint } from "./endpoint.ts";
 export { connectQuic } from "./connect.ts";
 export { QuicConn } from "./conn.ts";
-export { type QuicBidirectionalStream, QuicReceiveStream, QuicSendStream } from "./stream.ts";
+export {
+  type QuicBidirectionalStream,
+  QuicReceiveStream,
+  QuicSendStream,
+  type StreamHost,
+} from "./stream.ts";
+export type { TransportConfig } from "./proto/config.ts";
+export type { Connection } from "./proto/connection.ts";
 export { QuicIncoming, QuicListener } from "./listener.ts";
 export { keyLogWriter, resolveKeyLog } from "./keylog.ts";
 export {

@@ -260,6 +260,7 @@ export class QuicStreamError extends Error {
   readonly kind: "reset" | "stopSending" | "connectionClosed";
 
   /**
+   * Creates the error.
    * @param kind what happened
    * @param code the error code
    * @param message optional text
@@ -296,6 +297,7 @@ export class QuicConnectionError extends Error {
   readonly kind: string;
 
   /**
+   * Creates the error.
    * @param closeCode error code
    * @param reason reason phrase
    * @param isApplication application close?
