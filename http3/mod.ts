@@ -37,3 +37,11 @@ export {
   requestToFields,
   responseToFields,
 } from "./body.ts";
+export { type AltSvcOptions, altSvcValue, withAltSvc } from "./alt_svc.ts";
+export { contentType } from "./mime.ts";
+export {
+  type ByteRange,
+  parseRange,
+  staticFiles,
+  type StaticFilesOptions,
+} from "./static_files.ts";

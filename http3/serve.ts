@@ -165,13 +165,13 @@ class Server {
       throw e;
     }
     const addr = this.#endpoint.addr;
-    const self = this;
+    const sessions = this.#sessions;
     this.api = {
       addr,
       finished: this.#finished,
       shutdown: () => this.shutdown(),
       get connections() {
-        return self.#sessions.size;
+        return sessions.size;
       },
     };
     if (opts.onListen) opts.onListen(addr);
