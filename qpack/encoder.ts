@@ -53,6 +53,14 @@ export interface QpackEncoderOptions {
    * (RFC 9204 §7.1.3). Default: authorization, cookie, set-cookie.
    */
   sensitiveNames?: Iterable<string>;
+  /**
+   * Whether the peer's decoder acknowledges (RFC 9204 §4.4), default true.
+   * Set false only when it is known never to (the offline interop runs with
+   * ack 0): an entry is then only worth inserting if this very section or a
+   * later blocking one can reference it, so with `maxBlockedStreams` 0 the
+   * encoder never inserts (§2.1.2: it could never reference the entry).
+   */
+  peerAcknowledges?: boolean;
 }
 
 const DEFAULT_SENSITIVE = ["authorization", "cookie", "set-cookie"];
@@ -91,6 +99,8 @@ export const encoderTuning = {
   minSightingsSpeculative: 2,
   scarceShare: 0.1,
   minBlockingSavingsShare: 0.075,
+  scarceRamp: true,
+  rampExponent: 0.5,
 };
 const NAME_STATS_LIMIT = 1024;
 
@@ -115,6 +125,7 @@ export class QpackEncoder {
   private readonly maxEntries: number;
   private readonly targetCapacity: number;
   private readonly sensitive: Set<string>;
+  private readonly peerAcknowledges: boolean;
   private readonly encoderStream = new OutBuf(256);
   private readonly section = new OutBuf(256);
   private readonly unacked = new Map<number, UnackedSection[]>();
@@ -140,6 +151,7 @@ export class QpackEncoder {
     const wanted = options.tableCapacity ?? Math.min(options.maxTableCapacity, 65536);
     this.targetCapacity = Math.max(0, Math.min(wanted, options.maxTableCapacity));
     this.sensitive = new Set(options.sensitiveNames ?? DEFAULT_SENSITIVE);
+    this.peerAcknowledges = options.peerAcknowledges ?? true;
   }
 
   /** Number of streams whose unacknowledged sections could be blocked (RFC 9204 §2.1.2). */
@@ -168,17 +180,25 @@ export class QpackEncoder {
     this.blocking = false;
     const blockingNow = this.blockingStreams;
     this.mayBlock = already || blockingNow < this.maxBlockedStreams;
-    // Blocking slots that no acknowledgement frees are scarce: once half are
-    // used, spend one only on a section that existing entries shrink a lot.
-    if (
-      this.mayBlock && !already && blockingNow >= this.maxBlockedStreams * encoderTuning.scarceShare
-    ) {
+    // Blocking slots that no acknowledgement frees are scarce: past the first
+    // share, spend one only on a section that existing entries shrink by
+    // enough. The bar rises with the square root of the share of the
+    // remaining slots already spent, so a short exchange (few sections) still
+    // uses the table and a long one keeps slots for its best sections.
+    const scarceFrom = this.maxBlockedStreams * encoderTuning.scarceShare;
+    if (this.mayBlock && !already && blockingNow >= scarceFrom) {
+      const used = encoderTuning.scarceRamp
+        ? ((blockingNow - scarceFrom + 1) / Math.max(1, this.maxBlockedStreams - scarceFrom)) **
+          encoderTuning.rampExponent
+        : 1;
       this.mayBlock = this.#blockingSavings(fields) >=
-        this.table.capacity * encoderTuning.minBlockingSavingsShare;
+        this.table.capacity * encoderTuning.minBlockingSavingsShare * used;
     }
     // Inserts that can't be referenced now only pay off if acknowledgements
     // arrive; send them only while every earlier insert has been acknowledged.
-    this.speculate = krc === t.insertCount;
+    // Without acknowledgements and without blocking, no entry could ever be
+    // referenced (RFC 9204 §2.1.2), so nothing is inserted at all.
+    this.speculate = krc === t.insertCount && (this.peerAcknowledges || this.maxBlockedStreams > 0);
     for (const f of fields) this.#encodeField(f);
     const out = this.#writeSection();
     if (this.refs.length > 0) {

@@ -55,6 +55,8 @@ export function encodeInteropFile(
     maxTableCapacity: options.maxTableCapacity,
     maxBlockedStreams: options.maxBlockedStreams,
     sensitiveNames: options.sensitiveNames,
+    // The encoder is told what the run simulates (ack 0: never acknowledged).
+    peerAcknowledges: options.ack === "immediate",
   });
   const decoder = options.ack === "immediate"
     ? new QpackDecoder({
