@@ -43,6 +43,7 @@ import {
   requireBinary,
   startGtlsServer,
 } from "./ngtcp2.ts";
+import { Capture, dissect } from "./tshark.ts";
 
 const H3_NO_ERROR = 0x100;
 const QUIC_V1 = 0x00000001;
@@ -69,6 +70,13 @@ function setup(): Fixture {
   requireBinary("gtlsserver");
   requireBinary("gtlsclient");
   const dir = Deno.makeTempDirSync({ prefix: "gquic-ngtcp2-" });
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // best effort
+    }
+  });
   const certs = makeTestCerts();
   const files = writeTestCerts(dir, certs);
   Deno.mkdirSync(`${dir}/htdocs`);
@@ -108,9 +116,36 @@ function assertPeerHandshake(log: string, f: Forced): void {
   if (f.cipher) assert.equal(loggedCipher(log), f.cipher);
 }
 
+/**
+ * Every datagram gquic sent (`ours(srcPort)`) decrypts with the session's
+ * secrets (ngtcp2's SSLKEYLOGFILE), has QUIC frames, and is neither
+ * malformed nor flagged with an expert warning. ngtcp2's own datagrams are
+ * only required not to be malformed: on loopback, tshark sees its GSO
+ * batches unsegmented and cannot decrypt past the first packet.
+ */
+async function assertCaptureClean(
+  base: string,
+  port: number,
+  ours: (srcPort: number) => boolean,
+): Promise<void> {
+  const packets = await dissect(`${base}.pcapng`, `${base}.keys`, port);
+  const mine = packets.filter((p) => ours(p.srcPort));
+  assert.ok(mine.length >= 4, `captured ${mine.length} gquic datagrams`);
+  for (const p of mine) {
+    assert.ok(p.frameTypes.length > 0, `gquic datagram #${p.frame} did not decrypt`);
+    assert.deepEqual(p.problems, [], `gquic datagram #${p.frame}`);
+    assert.equal(p.malformed, false, `gquic datagram #${p.frame} malformed`);
+  }
+  for (const p of packets) assert.equal(p.malformed, false, `datagram #${p.frame} malformed`);
+  // Our CONNECTION_CLOSE (application, 0x1d) or the peer's is in the capture.
+  assert.ok(packets.some((p) => p.frameTypes.includes(0x1d)), "a CONNECTION_CLOSE was captured");
+}
+
 // ---- gquic client → gtlsserver ----
 
-async function gquicClientToGtlsServer(f: Forced & { retry?: boolean }): Promise<void> {
+async function gquicClientToGtlsServer(
+  f: Forced & { retry?: boolean; capture?: string },
+): Promise<void> {
   const fx = setup();
   const extra = [...forcedFlags(f), ...(f.retry ? ["-V"] : [])];
   const { server, port } = await startGtlsServer({
@@ -118,9 +153,12 @@ async function gquicClientToGtlsServer(f: Forced & { retry?: boolean }): Promise
     cert: fx.files.cert,
     htdocs: `${fx.dir}/htdocs`,
     extra,
+    env: f.capture ? { SSLKEYLOGFILE: `${f.capture}.keys` } : {},
   });
   let conn: QuicConn | undefined;
+  let cap: Capture | undefined;
   try {
+    if (f.capture) cap = await Capture.start(`${f.capture}.pcapng`, port);
     conn = await connectQuic({
       hostname: "127.0.0.1",
       port,
@@ -177,6 +215,10 @@ async function gquicClientToGtlsServer(f: Forced & { retry?: boolean }): Promise
     } else {
       assert.doesNotMatch(server.log, /Sending Retry packet/);
     }
+    if (cap) {
+      await cap.stop();
+      await assertCaptureClean(f.capture!, port, (p) => p !== port);
+    }
   } catch (e) {
     conn?.close({ closeCode: 1, reason: "test failed" });
     throw new Error(
@@ -186,13 +228,16 @@ async function gquicClientToGtlsServer(f: Forced & { retry?: boolean }): Promise
       },
     );
   } finally {
+    await cap?.stop();
     await server.stop();
   }
 }
 
 // ---- gtlsclient → gquic server ----
 
-async function gtlsClientToGquicServer(f: Forced & { version?: string }): Promise<string> {
+async function gtlsClientToGquicServer(
+  f: Forced & { version?: string; capture?: string },
+): Promise<string> {
   const fx = setup();
   const ep = new QuicEndpoint({ hostname: "127.0.0.1", port: 0 });
   const listener = ep.listen({
@@ -204,6 +249,15 @@ async function gtlsClientToGquicServer(f: Forced & { version?: string }): Promis
   const port = ep.addr.port;
   const download = Deno.makeTempDirSync({ dir: fx.dir, prefix: "dl-" });
   const versionFlags = f.version ? ["-v", f.version, `--preferred-versions=${hex(QUIC_V1)}`] : [];
+  let cap: Capture | undefined;
+  if (f.capture) {
+    try {
+      cap = await Capture.start(`${f.capture}.pcapng`, port);
+    } catch (e) {
+      ep.close();
+      throw e;
+    }
+  }
   const client = new NgtcpProcess("gtlsclient", [
     ...forcedFlags(f),
     ...versionFlags,
@@ -215,7 +269,7 @@ async function gtlsClientToGquicServer(f: Forced & { version?: string }): Promis
     "127.0.0.1",
     String(port),
     `https://localhost:${port}/hello.txt`,
-  ]);
+  ], f.capture ? { SSLKEYLOGFILE: `${f.capture}.keys` } : {});
   try {
     const conn = await within(listener.accept(), 5_000, "incoming connection from gtlsclient");
     assert.equal(conn.protocol, "h3");
@@ -253,6 +307,10 @@ async function gtlsClientToGquicServer(f: Forced & { version?: string }): Promis
     assert.equal(sh[0].isHelloRetryRequest, false);
     if (f.cipher) assert.equal(sh[0].cipherSuites[0], CIPHERS[f.cipher]);
     if (f.group) assert.deepEqual(sh[0].keyShareGroups, [GROUPS[f.group]]);
+    if (cap) {
+      await cap.stop();
+      await assertCaptureClean(f.capture!, port, (p) => p === port);
+    }
     return log;
   } catch (e) {
     throw new Error(
@@ -262,6 +320,7 @@ async function gtlsClientToGquicServer(f: Forced & { version?: string }): Promis
       },
     );
   } finally {
+    await cap?.stop();
     await client.stop();
     ep.close();
     await within(ep.finished, 4_000, "endpoint to close").catch(() => {});
@@ -295,4 +354,22 @@ Deno.test("ngtcp2: gtlsclient -v 0x1a2a3a4a gets Version Negotiation (v1, v2), t
   const initials = loggedSentVersions(log, "Initial");
   assert.equal(initials[0], 0x1a2a3a4a);
   assert.equal(initials.at(-1), QUIC_V1);
+});
+
+Deno.test("ngtcp2 + tshark: gquic client's packets all decrypt and are well formed (ChaCha20, P-256)", async () => {
+  const base = `${setup().dir}/client-cap`;
+  await within(
+    gquicClientToGtlsServer({ cipher: "CHACHA20-POLY1305", group: "SECP256R1", capture: base }),
+    CASE_MS + 6_000,
+    "case",
+  );
+});
+
+Deno.test("ngtcp2 + tshark: gquic server's packets all decrypt and are well formed (ChaCha20, P-256)", async () => {
+  const base = `${setup().dir}/server-cap`;
+  await within(
+    gtlsClientToGquicServer({ cipher: "CHACHA20-POLY1305", group: "SECP256R1", capture: base }),
+    CASE_MS + 6_000,
+    "case",
+  );
 });
