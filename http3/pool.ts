@@ -6,6 +6,7 @@
  */
 import { connectQuic } from "../quic/connect.ts";
 import type { QuicTransportOptions } from "../quic/api_types.ts";
+import type { QuicConn } from "../quic/conn.ts";
 import { H3ErrorCode } from "./proto/errors.ts";
 import { H3Session } from "./session.ts";
 import { fetchWith } from "./fetch.ts";
@@ -143,6 +144,16 @@ export class H3Client {
       conn.close({ closeCode: H3ErrorCode.H3_INTERNAL_ERROR, reason: "setup failed" });
       throw e;
     }
+  }
+
+  /**
+   * The QUIC connection pooled for `url`'s origin, if one is open (for
+   * statistics: `getStats()`, `protocol`, `remoteAddr`).
+   * @param url any URL of the origin
+   */
+  connectionOf(url: string | URL): QuicConn | undefined {
+    const e = this.#entries.get(new URL(url).host);
+    return e?.settled?.conn;
   }
 
   /**
