@@ -26,3 +26,4 @@ export * from "./proto/connection.ts";
 export * from "./proto/stateless_reset.ts";
 export * from "./proto/address_token.ts";
 export * from "./proto/cid.ts";
+export * from "./api.ts";
