@@ -14,6 +14,7 @@
  * signature algorithm, unknown critical extensions → unsupported_certificate.
  * @module
  */
+import { Buffer } from "node:buffer";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { AlertDescription, TlsAlertError } from "./alert.ts";
 import { DerReader } from "./asn1.ts";
@@ -83,6 +84,22 @@ function parseAnchor(der: Uint8Array): Certificate | null {
     anchorCache.set(der, c);
   }
   return c;
+}
+
+// Signatures already verified, keyed by the signature value and holding the
+// certificate DER and issuer SPKI they were checked with (compared byte for
+// byte on a hit, so no hash-collision argument is needed). A client meets the
+// same server chain on every connection, and an ECDSA verification costs
+// ~0.6 ms here, more than the rest of the handshake's non-key-exchange work.
+// Everything the check depends on (algorithm, parameters, TBS, signature) is
+// inside the certificate DER; only successes are remembered; validity, names
+// and constraints are still checked every time.
+const VERIFIED_MAX = 256;
+const verifiedSignatures: Map<string, { der: Uint8Array; spki: Uint8Array }> = new Map();
+
+function signatureKey(cert: Certificate): string {
+  const s = cert.signature;
+  return Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString("base64");
 }
 
 function fail(alert: number, message: string): TlsAlertError {
@@ -162,6 +179,23 @@ function parsePssParams(params: Uint8Array | undefined): { hash: Hash; salt: num
  * and bad_certificate for a signature that does not verify.
  */
 function checkSignature(cert: Certificate, issuer: Certificate): void {
+  const id = signatureKey(cert);
+  const hit = verifiedSignatures.get(id);
+  if (hit && bytesEqual(hit.der, cert.der) && bytesEqual(hit.spki, issuer.spki)) {
+    // Refresh its position so the LRU keeps chains in use.
+    verifiedSignatures.delete(id);
+    verifiedSignatures.set(id, hit);
+    return;
+  }
+  checkSignatureUncached(cert, issuer);
+  if (verifiedSignatures.size >= VERIFIED_MAX) {
+    verifiedSignatures.delete(verifiedSignatures.keys().next().value!);
+  }
+  // Copies: the caller's buffers may be reused after the handshake.
+  verifiedSignatures.set(id, { der: cert.der.slice(), spki: issuer.spki.slice() });
+}
+
+function checkSignatureUncached(cert: Certificate, issuer: Certificate): void {
   const alg = cert.signatureAlgorithm;
   let hash: Hash | null;
   let keyOk: boolean;

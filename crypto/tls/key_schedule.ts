@@ -5,8 +5,67 @@
  */
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
-import { digest, hashLength, type HashName, hkdfExpandLabel, hkdfExtract } from "../hkdf.ts";
+import {
+  digest,
+  hashLength,
+  type HashName,
+  hkdfExpandLabel,
+  hkdfExtract,
+  hkdfLabel,
+} from "../hkdf.ts";
 import { CipherSuite } from "../cipher_suites.ts";
+
+const EMPTY = new Uint8Array(0);
+const COUNTER_1 = Uint8Array.of(1);
+
+/** The part of a noble HMAC state the key schedule uses. */
+interface KeyedHmac {
+  update(data: Uint8Array): KeyedHmac;
+  clone(): KeyedHmac;
+  digest(): Uint8Array;
+}
+
+/**
+ * HKDF-Expand-Label with one secret and several labels (RFC 8446 §7.1): the
+ * HMAC key pads are absorbed once and the state cloned per label, instead of
+ * re-keying HMAC for every derived secret. Every output here is at most one
+ * hash block (L ≤ Hash.length), so HKDF-Expand is T(1) = HMAC(PRK, info || 1)
+ * (RFC 5869 §2.3).
+ */
+class LabelExpander {
+  readonly #keyed: KeyedHmac;
+  readonly #length: number;
+  constructor(hash: HashName, secret: Uint8Array) {
+    this.#keyed = hmac.create(hash === "sha256" ? sha256 : sha384, secret);
+    this.#length = hashLength(hash);
+  }
+  /** Derive-Secret / HKDF-Expand-Label for Hash.length bytes. */
+  expand(label: string, context: Uint8Array): Uint8Array {
+    return this.#keyed.clone().update(hkdfLabel(label, context, this.#length)).update(COUNTER_1)
+      .digest();
+  }
+}
+
+// Values that do not depend on the handshake (RFC 8446 §7.1): Hash(""), and,
+// without a PSK, Early Secret = HKDF-Extract(0, 0) and its "derived" secret.
+interface Constants {
+  emptyHash: Uint8Array;
+  earlySecret: Uint8Array;
+  derivedFromEarly: Uint8Array;
+}
+const constants: Partial<Record<HashName, Constants>> = {};
+
+function constantsFor(hash: HashName): Constants {
+  let c = constants[hash];
+  if (!c) {
+    const zeros = new Uint8Array(hashLength(hash));
+    const emptyHash = digest(hash, EMPTY);
+    const earlySecret = hkdfExtract(hash, zeros, zeros);
+    const derivedFromEarly = new LabelExpander(hash, earlySecret).expand("derived", emptyHash);
+    c = constants[hash] = { emptyHash, earlySecret, derivedFromEarly };
+  }
+  return c;
+}
 
 /**
  * The hash of a cipher suite (RFC 8446 §B.4), or undefined when unknown.
@@ -75,7 +134,7 @@ export function finishedVerifyData(
   baseKey: Uint8Array,
   transcriptHash: Uint8Array,
 ): Uint8Array {
-  const key = hkdfExpandLabel(hash, baseKey, "finished", new Uint8Array(0), hashLength(hash));
+  const key = new LabelExpander(hash, baseKey).expand("finished", EMPTY);
   return hmacHash(hash, key, transcriptHash);
 }
 
@@ -147,6 +206,14 @@ export class KeySchedule {
   /** resumption_master_secret. */
   resumptionMasterSecret: Uint8Array = new Uint8Array(0);
 
+  /** Expander over the Early Secret (binder, early traffic), made on first use. */
+  #early: LabelExpander | undefined;
+  /** Expander over the Handshake Secret. */
+  #hs: LabelExpander | undefined;
+  /** Expander over the Master Secret. */
+  #ms: LabelExpander | undefined;
+  readonly #psk: boolean;
+
   /**
    * Starts the schedule with an optional PSK (all-zero IKM otherwise).
    * @param hash the suite's hash
@@ -154,73 +221,56 @@ export class KeySchedule {
    */
   constructor(hash: HashName, psk?: Uint8Array) {
     this.hash = hash;
-    const zeros = new Uint8Array(hashLength(hash));
-    this.earlySecret = hkdfExtract(hash, zeros, psk ?? zeros);
+    this.#psk = psk !== undefined;
+    if (psk) {
+      this.earlySecret = hkdfExtract(hash, new Uint8Array(hashLength(hash)), psk);
+    } else {
+      this.earlySecret = constantsFor(hash).earlySecret;
+    }
+  }
+
+  #earlyExpander(): LabelExpander {
+    return this.#early ??= new LabelExpander(this.hash, this.earlySecret);
   }
 
   /** binder_key for resumption PSKs ("res binder"). */
   binderKey(): Uint8Array {
-    return deriveSecret(
-      this.hash,
-      this.earlySecret,
-      "res binder",
-      digest(this.hash, new Uint8Array(0)),
-    );
+    return this.#earlyExpander().expand("res binder", constantsFor(this.hash).emptyHash);
   }
 
   /** client_early_traffic_secret over Transcript-Hash(ClientHello). */
   clientEarlyTrafficSecret(chHash: Uint8Array): Uint8Array {
-    return deriveSecret(this.hash, this.earlySecret, "c e traffic", chHash);
+    return this.#earlyExpander().expand("c e traffic", chHash);
   }
 
   /** Mixes in the (EC)DHE secret; `hash` is Transcript-Hash(ClientHello..ServerHello). */
   handshake(sharedSecret: Uint8Array, transcriptHash: Uint8Array): void {
     const h = this.hash;
-    const empty = digest(h, new Uint8Array(0));
-    const derived = deriveSecret(h, this.earlySecret, "derived", empty);
+    const c = constantsFor(h);
+    const derived = this.#psk
+      ? this.#earlyExpander().expand("derived", c.emptyHash)
+      : c.derivedFromEarly;
     this.handshakeSecret = hkdfExtract(h, derived, sharedSecret);
-    this.clientHandshakeTrafficSecret = deriveSecret(
-      h,
-      this.handshakeSecret,
-      "c hs traffic",
-      transcriptHash,
-    );
-    this.serverHandshakeTrafficSecret = deriveSecret(
-      h,
-      this.handshakeSecret,
-      "s hs traffic",
-      transcriptHash,
-    );
+    const hs = this.#hs = new LabelExpander(h, this.handshakeSecret);
+    this.clientHandshakeTrafficSecret = hs.expand("c hs traffic", transcriptHash);
+    this.serverHandshakeTrafficSecret = hs.expand("s hs traffic", transcriptHash);
   }
 
   /** Derives the master and application secrets; `transcriptHash` runs to server Finished. */
   application(transcriptHash: Uint8Array): void {
     const h = this.hash;
-    const empty = digest(h, new Uint8Array(0));
-    const derived = deriveSecret(h, this.handshakeSecret, "derived", empty);
+    const hs = this.#hs ?? new LabelExpander(h, this.handshakeSecret);
+    const derived = hs.expand("derived", constantsFor(h).emptyHash);
     this.masterSecret = hkdfExtract(h, derived, new Uint8Array(hashLength(h)));
-    this.clientApplicationTrafficSecret = deriveSecret(
-      h,
-      this.masterSecret,
-      "c ap traffic",
-      transcriptHash,
-    );
-    this.serverApplicationTrafficSecret = deriveSecret(
-      h,
-      this.masterSecret,
-      "s ap traffic",
-      transcriptHash,
-    );
-    this.exporterMasterSecret = deriveSecret(h, this.masterSecret, "exp master", transcriptHash);
+    const ms = this.#ms = new LabelExpander(h, this.masterSecret);
+    this.clientApplicationTrafficSecret = ms.expand("c ap traffic", transcriptHash);
+    this.serverApplicationTrafficSecret = ms.expand("s ap traffic", transcriptHash);
+    this.exporterMasterSecret = ms.expand("exp master", transcriptHash);
   }
 
   /** Derives resumption_master_secret; `transcriptHash` runs to client Finished. */
   resumption(transcriptHash: Uint8Array): void {
-    this.resumptionMasterSecret = deriveSecret(
-      this.hash,
-      this.masterSecret,
-      "res master",
-      transcriptHash,
-    );
+    const ms = this.#ms ?? new LabelExpander(this.hash, this.masterSecret);
+    this.resumptionMasterSecret = ms.expand("res master", transcriptHash);
   }
 }

@@ -99,6 +99,22 @@ function missing(what: string): TlsAlertError {
   return new TlsAlertError(AlertDescription.missing_extension, `missing ${what}`);
 }
 
+// The server's own chain never changes between handshakes, so its Certificate
+// message is encoded once per chain array (checked element by element, in
+// case the caller edits the array in place).
+const certificateMessages: WeakMap<Uint8Array[], { ders: Uint8Array[]; msg: Uint8Array }> =
+  new WeakMap();
+
+function certificateMessage(chain: Uint8Array[]): Uint8Array {
+  const hit = certificateMessages.get(chain);
+  if (hit && hit.ders.length === chain.length && hit.ders.every((d, i) => d === chain[i])) {
+    return hit.msg;
+  }
+  const msg = encodeCertificate(new Uint8Array(0), chain);
+  certificateMessages.set(chain, { ders: chain.slice(), msg });
+  return msg;
+}
+
 function concatAll(parts: Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;
@@ -427,7 +443,7 @@ export class TlsServer extends HandshakeEndpoint {
         this.#transcript.add(cr);
         flight.push(cr);
       }
-      const cert = encodeCertificate(new Uint8Array(0), o.certificateChain);
+      const cert = certificateMessage(o.certificateChain);
       this.#transcript.add(cert);
       flight.push(cert);
       const content = certificateVerifyContent(true, this.#transcript.hash(this.#hash));

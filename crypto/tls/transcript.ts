@@ -1,8 +1,12 @@
 /**
  * The handshake transcript (RFC 8446 §4.4.1): the concatenation of the
  * handshake messages so far, hashed with the cipher suite's hash. The hash is
- * not known before ServerHello, so messages are kept and hashed on demand
- * (a TLS handshake is a few kilobytes; hashing it again costs microseconds).
+ * not known before ServerHello (and a PSK binder may need another one), so
+ * messages are kept, and each hash asked for gets its own running state that
+ * absorbs only the messages added since its last use: a handshake asks for
+ * the transcript hash about six times, and rehashing the Certificate message
+ * each time was measurable. A digest is taken from a clone of the running
+ * state, which stays open.
  * @module
  */
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
@@ -20,9 +24,18 @@ import { messageHash } from "./messages.ts";
  * console.log(t.hash("sha256").length); // 32
  * ```
  */
+/** The part of a noble hash state the transcript uses. */
+interface RunningHash {
+  update(data: Uint8Array): RunningHash;
+  clone(): RunningHash;
+  digest(): Uint8Array;
+}
+
 export class Transcript {
   #messages: Uint8Array[] = [];
   #length = 0;
+  /** Running states per hash, with how many messages each has absorbed. */
+  #running: { name: HashName; h: RunningHash; absorbed: number }[] = [];
 
   /** Appends one complete handshake message (header included). */
   add(message: Uint8Array): void {
@@ -37,8 +50,15 @@ export class Transcript {
 
   /** Transcript-Hash of everything added so far (plus `extra`, not added). */
   hash(hash: HashName, extra?: Uint8Array): Uint8Array {
-    const h = (hash === "sha256" ? sha256 : sha384).create();
-    for (const m of this.#messages) h.update(m);
+    let r = this.#running.find((x) => x.name === hash);
+    if (r === undefined) {
+      const h: RunningHash = (hash === "sha256" ? sha256 : sha384).create();
+      r = { name: hash, h, absorbed: 0 };
+      this.#running.push(r);
+    }
+    const msgs = this.#messages;
+    while (r.absorbed < msgs.length) r.h.update(msgs[r.absorbed++]);
+    const h = r.h.clone();
     if (extra) h.update(extra);
     return h.digest();
   }
@@ -50,6 +70,7 @@ export class Transcript {
   replaceWithMessageHash(hash: HashName): void {
     const h = this.hash(hash);
     this.#messages = [];
+    this.#running = [];
     this.#length = 0;
     this.add(messageHash(h));
   }
