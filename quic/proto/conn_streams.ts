@@ -1,28 +1,32 @@
 /**
- * Streams of one connection (RFC 9000 §2–§4): the stream table, stream
- * limits (MAX_STREAMS, STREAMS_BLOCKED), connection flow control (MAX_DATA,
- * DATA_BLOCKED), frame handling, round-robin scheduling of STREAM data into
- * packets, and what to do when those frames are acknowledged or lost.
+ * Streams of one connection (RFC 9000 §2–§4) on top of the shared stream
+ * modules: {@link StreamMap} owns the table and stream limits,
+ * {@link StreamScheduler} orders streams with data; this module adds the
+ * connection's events (streamOpened, streamReadable, ...), connection flow
+ * control (MAX_DATA, DATA_BLOCKED), frame handlers and application
+ * operations. Packet assembly and ack/loss handling are in conn_streams_io.ts.
  * @module
  */
-import { QuicError, TransportErrorCode } from "./errors.ts";
 import type { ConnCore } from "./conn_state.ts";
-import { SendStream, SendStreamState } from "./streams/send_stream.ts";
-import { RecvStream, RecvStreamState } from "./streams/recv_stream.ts";
+import { SendStreamState } from "./streams/send_stream.ts";
+import type { SendStream } from "./streams/send_stream.ts";
+import { RecvStreamState } from "./streams/recv_stream.ts";
+import type { RecvStream } from "./streams/recv_stream.ts";
 import { RecvWindow, SendCredit } from "./streams/flow_control.ts";
-import { isClientInitiated, isUnidirectional } from "./streams/stream_id.ts";
+import {
+  type StreamEntry,
+  type StreamLimits,
+  StreamMap,
+  type StreamPart,
+} from "./streams/stream_map.ts";
+import { StreamScheduler } from "./streams/scheduler.ts";
 import type { TransportParameters } from "./transport_params.ts";
 
-const { STREAM_STATE_ERROR, STREAM_LIMIT_ERROR } = TransportErrorCode;
-
-/** One stream's halves and bookkeeping. */
-export interface StreamEntry {
-  /** Stream ID. */
-  id: number;
-  /** Sending half (absent for a peer's unidirectional stream). */
-  send: SendStream | undefined;
-  /** Receiving half (absent for our unidirectional stream). */
-  recv: RecvStream | undefined;
+/**
+ * One stream of the connection: the {@link StreamMap} entry (its halves)
+ * plus the connection's event and control-frame bookkeeping.
+ */
+export interface ConnStreamEntry extends StreamEntry {
   /** A streamReadable event is outstanding (cleared when the app drains it). */
   readableSignaled: boolean;
   /** The app hit backpressure; signal streamWritable when room appears. */
@@ -31,104 +35,21 @@ export interface StreamEntry {
   finishedReported: boolean;
   /** streamReset was reported. */
   resetReported: boolean;
-  /** Frames to (re)send: bit 1 MAX_STREAM_DATA, 2 STOP_SENDING, 4 RESET_STREAM. */
+  /** Frames to (re)send: bit 1 MAX_STREAM_DATA, 4 RESET_STREAM. */
   control: number;
 }
 
-/** Control-frame bits of {@link StreamEntry.control}: MAX_STREAM_DATA. */
+/** Control-frame bits of {@link ConnStreamEntry.control}: MAX_STREAM_DATA. */
 export const CTL_MSD = 1;
 /** RESET_STREAM to send. */
 export const CTL_RESET = 4;
-/** STREAM_DATA_BLOCKED to send. */
-export const CTL_SDB = 8;
 
-/** The stream table of one connection. */
-export class ConnStreams {
-  /** Live streams. */
-  readonly map: Map<number, StreamEntry> = new Map();
-  /** The peer's MAX_DATA (our connection send credit). */
-  readonly connCredit: SendCredit = new SendCredit(0);
-  /** Our connection receive window (MAX_DATA we advertise). */
-  readonly connWindow: RecvWindow;
-  /** Streams with STREAM data to send, in round-robin order. */
-  readonly sendable: Set<number> = new Set();
-  /** Streams with control frames to send. */
-  readonly controlPending: Set<number> = new Set();
-  /** Next index of streams we open: [bidi, uni]. */
-  readonly nextLocal: [number, number] = [0, 0];
-  /** The peer's limits on streams we open (MAX_STREAMS): [bidi, uni]. */
-  readonly localLimit: [number, number] = [0, 0];
-  /** Next index of streams the peer opens (all below were opened): [bidi, uni]. */
-  readonly nextRemote: [number, number] = [0, 0];
-  /** Our limits on the peer's streams (MAX_STREAMS we advertise): [bidi, uni]. */
-  readonly remoteLimit: [number, number];
-  /** Peer streams fully closed (credit to return via MAX_STREAMS): [bidi, uni]. */
-  readonly remoteClosed: [number, number] = [0, 0];
-  /** MAX_STREAMS to send: [bidi, uni]. */
-  readonly maxStreamsPending: [boolean, boolean] = [false, false];
-  /** STREAMS_BLOCKED to send: [bidi, uni] limit or -1. */
-  readonly streamsBlocked: [number, number] = [-1, -1];
-  /** MAX_DATA update lost and to resend. */
-  maxDataPending = false;
-  /** Peer's transport parameters for new streams' credit. */
-  peer: TransportParameters | undefined;
-
-  /**
-   * @param c the connection's config (windows and limits)
-   */
-  constructor(c: ConnCore) {
-    this.connWindow = new RecvWindow({
-      initialWindow: c.cfg.initialMaxData,
-      maxWindow: c.cfg.initialMaxData * 4,
-      rtt: c.rtt,
-    });
-    this.remoteLimit = [c.cfg.initialMaxStreamsBidi, c.cfg.initialMaxStreamsUni];
-  }
-}
-
-function dirIndex(id: number): 0 | 1 {
-  return isUnidirectional(id) ? 1 : 0;
-}
-
-function isLocal(c: ConnCore, id: number): boolean {
-  return isClientInitiated(id) !== c.isServer;
-}
-
-/** Creates the table entry of stream `id` (internal; tests use it to forge misbehaviour). */
-export function createEntry(c: ConnCore, id: number): StreamEntry {
-  const st = c.streams;
-  const local = isLocal(c, id);
-  const uni = isUnidirectional(id);
-  const p = st.peer;
-  let send: SendStream | undefined;
-  let recv: RecvStream | undefined;
-  if (!uni || local) {
-    // Credit the peer gives us for this stream (RFC 9000 §18.2).
-    const max = !p
-      ? 0
-      : uni
-      ? p.initialMaxStreamDataUni
-      : local
-      ? p.initialMaxStreamDataBidiRemote
-      : p.initialMaxStreamDataBidiLocal;
-    send = new SendStream(id, {
-      connCredit: st.connCredit,
-      initialMaxStreamData: max,
-      maxBuffered: c.cfg.streamSendBuffer,
-    });
-  }
-  if (!uni || !local) {
-    const win = uni
-      ? c.cfg.initialMaxStreamDataUni
-      : local
-      ? c.cfg.initialMaxStreamDataBidiLocal
-      : c.cfg.initialMaxStreamDataBidiRemote;
-    recv = new RecvStream(id, {
-      connWindow: st.connWindow,
-      window: { initialWindow: win, maxWindow: win * 8, rtt: c.rtt },
-    });
-  }
-  const e: StreamEntry = {
+function createEntry(
+  id: number,
+  send: SendStream | null,
+  recv: RecvStream | null,
+): ConnStreamEntry {
+  return {
     id,
     send,
     recv,
@@ -138,94 +59,118 @@ export function createEntry(c: ConnCore, id: number): StreamEntry {
     resetReported: false,
     control: 0,
   };
-  st.map.set(id, e);
-  return e;
+}
+
+function limitsOf(
+  bidi: number,
+  uni: number,
+  bidiLocal: number,
+  bidiRemote: number,
+  dataUni: number,
+): StreamLimits {
+  return {
+    maxStreamsBidi: bidi,
+    maxStreamsUni: uni,
+    maxStreamDataBidiLocal: bidiLocal,
+    maxStreamDataBidiRemote: bidiRemote,
+    maxStreamDataUni: dataUni,
+  };
+}
+
+/**
+ * The streams of one connection: the {@link StreamMap} (IDs, limits,
+ * implicit opening, MAX_STREAMS / STREAMS_BLOCKED), the
+ * {@link StreamScheduler} of streams with data, and connection-level flow
+ * control.
+ */
+export class ConnStreams {
+  /** Live streams and stream limits (RFC 9000 §2–§4.6). */
+  readonly map: StreamMap<ConnStreamEntry>;
+  /** The peer's MAX_DATA (our connection send credit). */
+  readonly connCredit: SendCredit = new SendCredit(0);
+  /** Our connection receive window (MAX_DATA we advertise). */
+  readonly connWindow: RecvWindow;
+  /** Streams with STREAM data to send (fair round-robin, RFC 9218 urgency). */
+  readonly scheduler: StreamScheduler<number> = new StreamScheduler<number>();
+  /** Streams with control frames to send. */
+  readonly controlPending: Set<number> = new Set();
+  /** MAX_DATA update lost and to resend. */
+  maxDataPending = false;
+
+  /**
+   * @param c the connection's config (windows and limits)
+   */
+  constructor(c: ConnCore) {
+    const cfg = c.cfg;
+    this.connWindow = new RecvWindow({
+      initialWindow: cfg.initialMaxData,
+      maxWindow: cfg.initialMaxData * 4,
+      rtt: c.rtt,
+    });
+    this.map = new StreamMap<ConnStreamEntry>({
+      isServer: c.isServer,
+      local: limitsOf(
+        cfg.initialMaxStreamsBidi,
+        cfg.initialMaxStreamsUni,
+        cfg.initialMaxStreamDataBidiLocal,
+        cfg.initialMaxStreamDataBidiRemote,
+        cfg.initialMaxStreamDataUni,
+      ),
+      // Until the peer's transport parameters arrive we may open nothing.
+      peer: limitsOf(0, 0, 0, 0, 0),
+      connSendCredit: this.connCredit,
+      connRecvWindow: this.connWindow,
+      maxBuffered: cfg.streamSendBuffer,
+      rtt: c.rtt,
+      createEntry,
+    });
+  }
 }
 
 /** Applies the peer's transport parameters (limits and initial credit). */
 export function applyPeerStreamParams(c: ConnCore, p: TransportParameters): void {
   const st = c.streams;
-  st.peer = p;
   st.connCredit.onMaxUpdate(p.initialMaxData);
-  st.localLimit[0] = Math.max(st.localLimit[0], p.initialMaxStreamsBidi);
-  st.localLimit[1] = Math.max(st.localLimit[1], p.initialMaxStreamsUni);
-  // Streams opened before the parameters were known (0-RTT later) get credit now.
-  for (const e of st.map.values()) {
-    if (!e.send) continue;
-    const uni = isUnidirectional(e.id);
-    e.send.onMaxStreamData(
-      uni
-        ? p.initialMaxStreamDataUni
-        : isLocal(c, e.id)
-        ? p.initialMaxStreamDataBidiRemote
-        : p.initialMaxStreamDataBidiLocal,
-    );
-  }
+  // Streams opened before the parameters were known get their credit too.
+  st.map.setPeerLimits(limitsOf(
+    p.initialMaxStreamsBidi,
+    p.initialMaxStreamsUni,
+    p.initialMaxStreamDataBidiLocal,
+    p.initialMaxStreamDataBidiRemote,
+    p.initialMaxStreamDataUni,
+  ));
 }
 
 /** Opens a local stream; returns its ID or undefined when the peer's limit is reached. */
 export function openStream(c: ConnCore, bidi: boolean): number | undefined {
-  const st = c.streams;
-  const d = bidi ? 0 : 1;
-  if (st.nextLocal[d] >= st.localLimit[d]) {
-    // RFC 9000 §4.6: tell the peer we are blocked.
-    st.streamsBlocked[d] = st.localLimit[d];
-    return undefined;
-  }
-  const type = (c.isServer ? 1 : 0) | (bidi ? 0 : 2);
-  const id = st.nextLocal[d]++ * 4 + type;
-  createEntry(c, id);
-  return id;
+  // RFC 9000 §4.6: a refused open arms STREAMS_BLOCKED (in the map).
+  const e = bidi ? c.streams.map.openBidi() : c.streams.map.openUni();
+  return e?.id;
 }
 
 /**
- * Finds the stream a peer frame refers to, creating peer-initiated streams
- * (and all lower-numbered ones, RFC 9000 §3.2). Returns undefined for a
- * stream that already closed (frames for it are ignored).
+ * Finds the stream a peer frame refers to, opening peer-initiated streams
+ * (and all lower-numbered ones, RFC 9000 §3.2) and reporting them. Returns
+ * null for a stream that already closed (frames for it are ignored).
  * @throws QuicError STREAM_STATE_ERROR / STREAM_LIMIT_ERROR
  */
 function peerStream(
   c: ConnCore,
   id: number,
   frameType: number,
-  needSend: boolean,
-  needRecv: boolean,
-): StreamEntry | undefined {
-  const st = c.streams;
-  const local = isLocal(c, id);
-  const uni = isUnidirectional(id);
-  // Direction checks (RFC 9000 §19.4, §19.5, §19.8, §19.10).
-  if (uni && local && needRecv) {
-    throw new QuicError(STREAM_STATE_ERROR, "receive frame on a send-only stream", frameType);
-  }
-  if (uni && !local && needSend) {
-    throw new QuicError(STREAM_STATE_ERROR, "send frame on a receive-only stream", frameType);
-  }
-  const e = st.map.get(id);
-  if (e) return e;
-  const d = dirIndex(id);
-  const index = Math.floor(id / 4);
-  if (local) {
-    if (index >= st.nextLocal[d]) {
-      throw new QuicError(STREAM_STATE_ERROR, "frame for a stream not yet opened", frameType);
+  part: StreamPart,
+): ConnStreamEntry | null {
+  const map = c.streams.map;
+  const e = map.streamForFrame(id, part, frameType);
+  if (map.hasIncoming) {
+    for (const n of map.takeIncoming()) {
+      c.emit({ type: "streamOpened", id: n.id, bidi: n.send !== null && n.recv !== null });
     }
-    return undefined; // closed
   }
-  if (index < st.nextRemote[d]) return undefined; // closed
-  if (index >= st.remoteLimit[d]) {
-    throw new QuicError(STREAM_LIMIT_ERROR, "peer exceeded the stream limit", frameType);
-  }
-  let last: StreamEntry | undefined;
-  for (let i = st.nextRemote[d]; i <= index; i++) {
-    const sid = i * 4 + (id & 3);
-    last = createEntry(c, sid);
-    c.emit({ type: "streamOpened", id: sid, bidi: !uni });
-  }
-  st.nextRemote[d] = index + 1;
-  return last;
+  return e;
 }
 
-function signalReadable(c: ConnCore, e: StreamEntry): void {
+function signalReadable(c: ConnCore, e: ConnStreamEntry): void {
   if (!e.readableSignaled && e.recv && e.recv.isReadable) {
     e.readableSignaled = true;
     c.emit({ type: "streamReadable", id: e.id });
@@ -241,7 +186,7 @@ export function onStreamFrame(
   fin: boolean,
   now: number,
 ): void {
-  const e = peerStream(c, id, 0x08, false, true);
+  const e = peerStream(c, id, 0x08, "recv");
   if (!e || !e.recv) return;
   e.recv.onStreamFrame(offset, data, fin, now);
   signalReadable(c, e);
@@ -256,7 +201,7 @@ export function onResetStream(
   finalSize: number,
   now: number,
 ): void {
-  const e = peerStream(c, id, 0x04, false, true);
+  const e = peerStream(c, id, 0x04, "recv");
   if (!e || !e.recv) return;
   e.recv.onResetStream(code, finalSize, now);
   if (e.recv.state === RecvStreamState.ResetRecvd && !e.resetReported) {
@@ -270,7 +215,7 @@ export function onResetStream(
 
 /** STOP_SENDING frame (RFC 9000 §19.5). */
 export function onStopSending(c: ConnCore, id: number, code: bigint): void {
-  const e = peerStream(c, id, 0x05, true, false);
+  const e = peerStream(c, id, 0x05, "send");
   if (!e || !e.send) return;
   const before = e.send.state;
   e.send.onStopSending(code);
@@ -279,16 +224,16 @@ export function onStopSending(c: ConnCore, id: number, code: bigint): void {
     // RFC 9000 §3.5: answer with RESET_STREAM.
     e.control |= CTL_RESET;
     c.streams.controlPending.add(id);
-    c.streams.sendable.delete(id);
+    c.streams.scheduler.remove(id);
   }
 }
 
 /** MAX_STREAM_DATA frame (RFC 9000 §19.10). */
 export function onMaxStreamData(c: ConnCore, id: number, max: number): void {
-  const e = peerStream(c, id, 0x11, true, false);
+  const e = peerStream(c, id, 0x11, "send");
   if (!e || !e.send) return;
   e.send.onMaxStreamData(max);
-  if (e.send.hasPending()) c.streams.sendable.add(id);
+  if (e.send.hasPending()) c.streams.scheduler.schedule(id);
   signalWritable(c, e);
 }
 
@@ -296,78 +241,56 @@ export function onMaxStreamData(c: ConnCore, id: number, max: number): void {
 export function onMaxData(c: ConnCore, max: number): void {
   const st = c.streams;
   if (st.connCredit.onMaxUpdate(max)) {
-    for (const e of st.map.values()) {
-      if (e.send && e.send.hasPending()) st.sendable.add(e.id);
+    for (const e of st.map.entries()) {
+      if (e.send && e.send.hasPending()) st.scheduler.schedule(e.id);
     }
   }
 }
 
 /** MAX_STREAMS frame (RFC 9000 §19.11). */
 export function onMaxStreams(c: ConnCore, bidi: boolean, max: number): void {
-  const st = c.streams;
-  const d = bidi ? 0 : 1;
-  if (max > st.localLimit[d]) {
-    st.localLimit[d] = max;
-    c.emit({ type: "streamsAvailable", bidi });
-  }
+  // RFC 9000 §19.11: above 2^60 is FRAME_ENCODING_ERROR (thrown by the map).
+  if (c.streams.map.onMaxStreams(bidi, max)) c.emit({ type: "streamsAvailable", bidi });
 }
 
 /** STREAM_DATA_BLOCKED (RFC 9000 §19.13): validates the stream; answers with our limit. */
 export function onStreamDataBlocked(c: ConnCore, id: number): void {
-  const e = peerStream(c, id, 0x15, false, true);
+  const e = peerStream(c, id, 0x15, "recv");
   if (!e || !e.recv) return;
   e.control |= CTL_MSD;
   c.streams.controlPending.add(id);
 }
 
-function queueFlowUpdates(c: ConnCore, e: StreamEntry): void {
+function queueFlowUpdates(c: ConnCore, e: ConnStreamEntry): void {
   if (e.recv?.maxStreamDataPending || e.recv?.stopSendingPending) {
     c.streams.controlPending.add(e.id);
   }
 }
 
 /** Emits streamWritable when the app was waiting for room. */
-export function signalWritable(c: ConnCore, e: StreamEntry): void {
+export function signalWritable(c: ConnCore, e: ConnStreamEntry): void {
   if (e.wantsWritable && e.send && e.send.writableBytes > 0) {
     e.wantsWritable = false;
     c.emit({ type: "streamWritable", id: e.id });
   }
 }
 
-function sendTerminal(e: StreamEntry): boolean {
-  return !e.send || e.send.state === SendStreamState.DataRecvd ||
-    e.send.state === SendStreamState.ResetRecvd;
-}
-
-function recvTerminal(e: StreamEntry): boolean {
-  return !e.recv || e.recv.state === RecvStreamState.DataRead ||
-    e.recv.state === RecvStreamState.ResetRead;
-}
-
-/** Drops a stream whose both halves are terminal (RFC 9000 §3.3) and returns stream credit. */
-export function maybeRemove(c: ConnCore, e: StreamEntry): void {
-  if (!sendTerminal(e) || !recvTerminal(e)) return;
+/**
+ * Drops a stream whose both halves are terminal and that has no control
+ * frame left to send (RFC 9000 §3.3); the map returns MAX_STREAMS credit
+ * for peer streams (§4.6).
+ */
+export function maybeRemove(c: ConnCore, e: ConnStreamEntry): void {
   if (e.control !== 0) return;
   const st = c.streams;
-  st.map.delete(e.id);
-  st.sendable.delete(e.id);
+  if (!st.map.maybeRetire(e.id)) return;
+  st.scheduler.remove(e.id);
   st.controlPending.delete(e.id);
-  if (!isLocal(c, e.id)) {
-    // RFC 9000 §4.6: raise the peer's limit as its streams close.
-    const d = dirIndex(e.id);
-    st.remoteClosed[d]++;
-    const initial = d === 0 ? c.cfg.initialMaxStreamsBidi : c.cfg.initialMaxStreamsUni;
-    const target = st.remoteClosed[d] + initial;
-    if (target - st.remoteLimit[d] >= Math.max(1, Math.floor(initial / 4))) {
-      st.remoteLimit[d] = target;
-      st.maxStreamsPending[d] = true;
-    }
-  }
 }
 
 // ---- Application operations ----
 
-function entryFor(c: ConnCore, id: number): StreamEntry | undefined {
+function entryFor(c: ConnCore, id: number): ConnStreamEntry | undefined {
   return c.streams.map.get(id);
 }
 
@@ -384,7 +307,7 @@ export function streamWrite(c: ConnCore, id: number, data: Uint8Array, fin: bool
   if (n > 0) s.write(n === data.length ? data : data.subarray(0, n));
   if (n < data.length) e.wantsWritable = true;
   else if (fin) s.finish();
-  if (s.hasPending()) c.streams.sendable.add(id);
+  if (s.hasPending()) c.streams.scheduler.schedule(id);
   return n;
 }
 
@@ -394,7 +317,7 @@ export function streamFinish(c: ConnCore, id: number): void {
   if (!e || !e.send) return;
   if (e.send.state === SendStreamState.ResetSent) return;
   e.send.finish();
-  if (e.send.hasPending()) c.streams.sendable.add(id);
+  if (e.send.hasPending()) c.streams.scheduler.schedule(id);
 }
 
 /** Abandons sending with RESET_STREAM (RFC 9000 §3.1). */
@@ -406,7 +329,7 @@ export function streamReset(c: ConnCore, id: number, code: number): void {
   if (before !== e.send.state) {
     e.control |= CTL_RESET;
     c.streams.controlPending.add(id);
-    c.streams.sendable.delete(id);
+    c.streams.scheduler.remove(id);
   }
 }
 
@@ -443,6 +366,6 @@ export function streamRead(
 }
 
 /** Returns the stream's halves (for tests and the driver). */
-export function streamEntry(c: ConnCore, id: number): StreamEntry | undefined {
+export function streamEntry(c: ConnCore, id: number): ConnStreamEntry | undefined {
   return entryFor(c, id);
 }

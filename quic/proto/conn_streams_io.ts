@@ -11,7 +11,7 @@ import { SendStreamState } from "./streams/send_stream.ts";
 import { RecvStreamState } from "./streams/recv_stream.ts";
 import { varIntLength, writeVarInt } from "./varint.ts";
 import { maxStreamDataLength, writeStreamFrameHeader } from "./frames/encode.ts";
-import { CTL_MSD, CTL_RESET, CTL_SDB, maybeRemove, signalWritable } from "./conn_streams.ts";
+import { CTL_MSD, CTL_RESET, maybeRemove, signalWritable } from "./conn_streams.ts";
 
 function put(items: SentItem[], kind: number, a: number, b = 0, c2 = 0, fin = false): void {
   items.push({ kind, a, b, c: c2, fin });
@@ -40,25 +40,7 @@ export function writeStreamControlFrames(
       put(items, Sent.MAX_DATA, v);
     }
   }
-  // MAX_STREAMS (RFC 9000 §19.11).
-  for (const d of [0, 1] as const) {
-    if (!st.maxStreamsPending[d]) continue;
-    const v = st.remoteLimit[d];
-    if (p + 1 + varIntLength(v) > end) continue;
-    st.maxStreamsPending[d] = false;
-    buf[p] = d === 0 ? 0x12 : 0x13;
-    p = writeVarInt(buf, p + 1, v);
-    put(items, d === 0 ? Sent.MAX_STREAMS_BIDI : Sent.MAX_STREAMS_UNI, v);
-  }
-  // STREAMS_BLOCKED (RFC 9000 §19.14).
-  for (const d of [0, 1] as const) {
-    const v = st.streamsBlocked[d];
-    if (v < 0 || p + 1 + varIntLength(v) > end) continue;
-    st.streamsBlocked[d] = -1;
-    buf[p] = d === 0 ? 0x16 : 0x17;
-    p = writeVarInt(buf, p + 1, v);
-    put(items, Sent.PING, 0);
-  }
+  if (st.map.hasFramesPending) p = writeStreamsFrames(c, buf, p, end, items);
   // DATA_BLOCKED (RFC 9000 §19.12).
   if (st.connCredit.blockedPending) {
     const v = st.connCredit.max;
@@ -122,7 +104,6 @@ export function writeStreamControlFrames(
         put(items, Sent.STREAM_DATA_BLOCKED, id, b);
       }
     }
-    e.control &= ~CTL_SDB;
     void idLen;
     st.controlPending.delete(id);
     maybeRemove(c, e);
@@ -142,37 +123,64 @@ export function writeStreamFrames(
   items: SentItem[],
 ): number {
   const st = c.streams;
-  let guard = st.sendable.size + 1;
-  for (const id of st.sendable) {
-    if (guard-- <= 0 || end - p < 8) break;
-    const e = st.map.get(id);
-    const s = e?.send;
-    if (!s || !s.hasPending()) {
-      st.sendable.delete(id);
-      continue;
-    }
+  const sched = st.scheduler;
+  // Each queued stream gets at most one frame per call, in scheduler order.
+  for (let guard = sched.size; guard > 0 && end - p >= 8; guard--) {
+    const id = sched.pop();
+    if (id === undefined) break;
+    const s = st.map.get(id)?.send;
+    if (!s || !s.hasPending()) continue;
     const off = s.nextOffset();
-    if (off < 0) {
-      st.sendable.delete(id);
-      continue;
-    }
+    if (off < 0) continue;
     const space = end - p;
     const maxData = maxStreamDataLength(space, id, off, true);
-    if (maxData < 0) break;
+    if (maxData < 0) {
+      sched.schedule(id);
+      break;
+    }
     // Reserve the worst-case header, emit, then write the real header.
     const hdr = space - maxData;
     const r = s.emit(maxData, buf, p + hdr);
-    if (!r) {
-      st.sendable.delete(id);
-      continue;
-    }
+    if (!r) continue; // Blocked by flow control: MAX_DATA / MAX_STREAM_DATA requeue it.
     const dataAt = writeStreamFrameHeader(buf, p, id, r.offset, r.length, r.fin, true);
     if (dataAt !== p + hdr) buf.copyWithin(dataAt, p + hdr, p + hdr + r.length);
     p = dataAt + r.length;
     put(items, Sent.STREAM, id, r.offset, r.length, r.fin);
-    // Round robin: move to the back if more remains.
-    st.sendable.delete(id);
-    if (s.hasPending()) st.sendable.add(id);
+    // Round robin: back of its urgency level if more remains.
+    if (s.hasPending()) sched.schedule(id);
+  }
+  return p;
+}
+
+/**
+ * MAX_STREAMS (RFC 9000 §19.11) and STREAMS_BLOCKED (§19.14) from the
+ * stream map; a frame that does not fit is handed back as if lost.
+ */
+function writeStreamsFrames(
+  c: ConnCore,
+  buf: Uint8Array,
+  p: number,
+  end: number,
+  items: SentItem[],
+): number {
+  const map = c.streams.map;
+  for (let f; (f = map.takeMaxStreams()) !== null;) {
+    if (p + 1 + varIntLength(f.limit) > end) {
+      map.onMaxStreamsLost(f);
+      break;
+    }
+    buf[p] = f.bidi ? 0x12 : 0x13;
+    p = writeVarInt(buf, p + 1, f.limit);
+    put(items, f.bidi ? Sent.MAX_STREAMS_BIDI : Sent.MAX_STREAMS_UNI, f.limit);
+  }
+  for (let f; (f = map.takeStreamsBlocked()) !== null;) {
+    if (p + 1 + varIntLength(f.limit) > end) {
+      map.onStreamsBlockedLost(f);
+      break;
+    }
+    buf[p] = f.bidi ? 0x16 : 0x17;
+    p = writeVarInt(buf, p + 1, f.limit);
+    put(items, f.bidi ? Sent.STREAMS_BLOCKED_BIDI : Sent.STREAMS_BLOCKED_UNI, f.limit);
   }
   return p;
 }
@@ -180,9 +188,8 @@ export function writeStreamFrames(
 /** True when stream data or stream control frames are waiting. */
 export function streamsHavePending(c: ConnCore): boolean {
   const st = c.streams;
-  return st.sendable.size > 0 || st.controlPending.size > 0 || st.maxDataPending ||
-    st.connWindow.updatePending || st.maxStreamsPending[0] || st.maxStreamsPending[1] ||
-    st.streamsBlocked[0] >= 0 || st.streamsBlocked[1] >= 0 || st.connCredit.blockedPending;
+  return st.scheduler.size > 0 || st.controlPending.size > 0 || st.maxDataPending ||
+    st.connWindow.updatePending || st.map.hasFramesPending || st.connCredit.blockedPending;
 }
 
 // ---- Acknowledgement and loss ----
@@ -219,7 +226,7 @@ export function streamItemLost(c: ConnCore, it: SentItem): void {
       if (!e?.send) return;
       e.send.onLost(it.b, it.c, it.fin);
       c.stats.streamBytesRetransmitted += it.c;
-      if (e.send.hasPending()) st.sendable.add(e.id);
+      if (e.send.hasPending()) st.scheduler.schedule(e.id);
       return;
     }
     case Sent.RESET_STREAM: {
@@ -249,10 +256,13 @@ export function streamItemLost(c: ConnCore, it: SentItem): void {
       if (st.connWindow.updatePending) st.maxDataPending = true;
       return;
     case Sent.MAX_STREAMS_BIDI:
-      st.maxStreamsPending[0] = true;
-      return;
     case Sent.MAX_STREAMS_UNI:
-      st.maxStreamsPending[1] = true;
+      st.map.onMaxStreamsLost({ bidi: it.kind === Sent.MAX_STREAMS_BIDI, limit: it.a });
+      return;
+    case Sent.STREAMS_BLOCKED_BIDI:
+    case Sent.STREAMS_BLOCKED_UNI:
+      // RFC 9000 §13.3: resent while still blocked at that limit.
+      st.map.onStreamsBlockedLost({ bidi: it.kind === Sent.STREAMS_BLOCKED_BIDI, limit: it.a });
       return;
     case Sent.DATA_BLOCKED:
       st.connCredit.onBlockedLost(it.a);

@@ -8,7 +8,7 @@
  * @module
  */
 import { QuicError, TransportErrorCode } from "../errors.ts";
-import type { RecvWindow, RttSource, SendCredit } from "./flow_control.ts";
+import type { RecvWindow, SendCredit } from "./flow_control.ts";
 import { RecvStream } from "./recv_stream.ts";
 import { SendStream } from "./send_stream.ts";
 import {
@@ -18,143 +18,22 @@ import {
   streamIndex,
   typeFor,
 } from "./stream_id.ts";
-
-/**
- * RFC 9000 §4.6: MAX_STREAMS values above 2^60 cannot be expressed.
- *
- * @example
- * ```ts
- * import { MAX_STREAMS_LIMIT } from "@gquic/core/quic";
- * console.log(MAX_STREAMS_LIMIT === 2 ** 60); // true
- * ```
- */
-export const MAX_STREAMS_LIMIT: number = 2 ** 60;
-
-/**
- * Limits one endpoint declares in its transport parameters (RFC 9000 §18.2)
- * that concern streams. `bidiLocal` applies to bidirectional streams opened
- * by the endpoint that declares it, `bidiRemote` to those its peer opens.
- *
- * @example
- * ```ts
- * import type { StreamLimits } from "@gquic/core/quic";
- * const l: StreamLimits = {
- *   maxStreamsBidi: 100,
- *   maxStreamsUni: 3,
- *   maxStreamDataBidiLocal: 1 << 20,
- *   maxStreamDataBidiRemote: 1 << 20,
- *   maxStreamDataUni: 1 << 20,
- * };
- * console.log(l.maxStreamsBidi);
- * ```
- */
-export interface StreamLimits {
-  /** initial_max_streams_bidi */
-  maxStreamsBidi: number;
-  /** initial_max_streams_uni */
-  maxStreamsUni: number;
-  /** initial_max_stream_data_bidi_local */
-  maxStreamDataBidiLocal: number;
-  /** initial_max_stream_data_bidi_remote */
-  maxStreamDataBidiRemote: number;
-  /** initial_max_stream_data_uni */
-  maxStreamDataUni: number;
-}
-
-/**
- * Options of a {@link StreamMap}.
- *
- * @example
- * ```ts
- * import { RecvWindow, SendCredit, type StreamMapOptions } from "@gquic/core/quic";
- * const limits = {
- *   maxStreamsBidi: 10,
- *   maxStreamsUni: 3,
- *   maxStreamDataBidiLocal: 65536,
- *   maxStreamDataBidiRemote: 65536,
- *   maxStreamDataUni: 65536,
- * };
- * const o: StreamMapOptions = {
- *   isServer: false,
- *   local: limits,
- *   peer: limits,
- *   connSendCredit: new SendCredit(1 << 20),
- *   connRecvWindow: new RecvWindow({ initialWindow: 1 << 20 }),
- * };
- * console.log(o.isServer);
- * ```
- */
-export interface StreamMapOptions {
-  /** Whether this endpoint is the server. */
-  isServer: boolean;
-  /** Our transport parameters (what the peer may do). */
-  local: StreamLimits;
-  /** The peer's transport parameters (what we may do); see {@link StreamMap.setPeerLimits}. */
-  peer: StreamLimits;
-  /** Connection-level send credit (the peer's MAX_DATA). */
-  connSendCredit: SendCredit;
-  /** Connection-level receive window (our MAX_DATA). */
-  connRecvWindow: RecvWindow;
-  /** Auto-tuning cap for each stream's receive window (default 16 × initial). */
-  maxStreamWindow?: number;
-  /** Per-stream send buffering before backpressure (default 1 MiB). */
-  maxBuffered?: number;
-  /** Per-stream reassembly gap limit (default 1024). */
-  maxRanges?: number;
-  /** Smoothed RTT for receive-window auto-tuning. */
-  rtt?: RttSource;
-}
-
-/**
- * A stream: its sending and/or receiving part (null for the missing half of
- * a unidirectional stream).
- *
- * @example
- * ```ts
- * import type { StreamEntry } from "@gquic/core/quic";
- * const describe = (s: StreamEntry) => `${s.id}: send=${s.send !== null} recv=${s.recv !== null}`;
- * console.log(typeof describe);
- * ```
- */
-export interface StreamEntry {
-  /** The stream ID. */
-  readonly id: number;
-  /** The sending part, or null on a receive-only stream. */
-  readonly send: SendStream | null;
-  /** The receiving part, or null on a send-only stream. */
-  readonly recv: RecvStream | null;
-}
-
-/**
- * Which part of a stream a frame addresses: STREAM, RESET_STREAM and
- * STREAM_DATA_BLOCKED address the receiving part; MAX_STREAM_DATA and
- * STOP_SENDING the sending part (RFC 9000 §3.4, §19).
- *
- * @example
- * ```ts
- * import type { StreamPart } from "@gquic/core/quic";
- * const p: StreamPart = "recv";
- * console.log(p);
- * ```
- */
-export type StreamPart = "send" | "recv";
-
-/**
- * A MAX_STREAMS or STREAMS_BLOCKED frame to send.
- *
- * @example
- * ```ts
- * import type { StreamsFrameInfo } from "@gquic/core/quic";
- * const f: StreamsFrameInfo = { bidi: true, limit: 100 };
- * console.log(f.limit);
- * ```
- */
-export interface StreamsFrameInfo {
-  /** Bidirectional (true) or unidirectional streams. */
-  bidi: boolean;
-  /** The Maximum Streams value. */
-  limit: number;
-}
+import {
+  MAX_STREAMS_LIMIT,
+  type StreamEntry,
+  type StreamLimits,
+  type StreamMapOptions,
+  type StreamPart,
+  type StreamsFrameInfo,
+} from "./stream_map_types.ts";
+export {
+  MAX_STREAMS_LIMIT,
+  type StreamEntry,
+  type StreamLimits,
+  type StreamMapOptions,
+  type StreamPart,
+  type StreamsFrameInfo,
+};
 
 /** Per-direction counters; index 0 = bidirectional, 1 = unidirectional. */
 interface DirState {
@@ -200,23 +79,23 @@ interface DirState {
  * console.log(m.takeStreamsBlocked()); // { bidi: true, limit: 1 }
  * ```
  */
-export class StreamMap {
+export class StreamMap<E extends StreamEntry = StreamEntry> {
   /** Whether this endpoint is the server. */
   readonly isServer: boolean;
   readonly #local: StreamLimits;
   #peer: StreamLimits;
   readonly #connSend: SendCredit;
   readonly #connRecv: RecvWindow;
-  readonly #opts: StreamMapOptions;
-  readonly #streams = new Map<number, StreamEntry>();
+  readonly #opts: StreamMapOptions<E>;
+  readonly #streams = new Map<number, E>();
   readonly #dirs: [DirState, DirState];
-  #incoming: StreamEntry[] = [];
+  #incoming: E[] = [];
 
   /**
    * Creates an empty stream map.
    * @param options roles, limits and connection-level flow control
    */
-  constructor(options: StreamMapOptions) {
+  constructor(options: StreamMapOptions<E>) {
     this.isServer = options.isServer;
     this.#local = options.local;
     this.#peer = options.peer;
@@ -245,22 +124,9 @@ export class StreamMap {
    *
    * @example
    * ```ts
-   * import { RecvWindow, SendCredit, StreamMap } from "@gquic/core/quic";
-   * const l = {
-   *   maxStreamsBidi: 1,
-   *   maxStreamsUni: 1,
-   *   maxStreamDataBidiLocal: 10,
-   *   maxStreamDataBidiRemote: 10,
-   *   maxStreamDataUni: 10,
-   * };
-   * const m = new StreamMap({
-   *   isServer: true,
-   *   local: l,
-   *   peer: l,
-   *   connSendCredit: new SendCredit(10),
-   *   connRecvWindow: new RecvWindow({ initialWindow: 10 }),
-   * });
-   * console.log(m.size); // 0
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.size;
+   * console.log(typeof f);
    * ```
    */
   get size(): number {
@@ -272,25 +138,12 @@ export class StreamMap {
    *
    * @example
    * ```ts
-   * import { RecvWindow, SendCredit, StreamMap } from "@gquic/core/quic";
-   * const l = {
-   *   maxStreamsBidi: 1,
-   *   maxStreamsUni: 1,
-   *   maxStreamDataBidiLocal: 10,
-   *   maxStreamDataBidiRemote: 10,
-   *   maxStreamDataUni: 10,
-   * };
-   * const m = new StreamMap({
-   *   isServer: true,
-   *   local: l,
-   *   peer: l,
-   *   connSendCredit: new SendCredit(10),
-   *   connRecvWindow: new RecvWindow({ initialWindow: 10 }),
-   * });
-   * console.log(m.get(0)); // undefined
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.get(0);
+   * console.log(typeof f);
    * ```
    */
-  get(id: number): StreamEntry | undefined {
+  get(id: number): E | undefined {
     return this.#streams.get(id);
   }
 
@@ -304,7 +157,7 @@ export class StreamMap {
    * console.log(typeof ids);
    * ```
    */
-  entries(): IterableIterator<StreamEntry> {
+  entries(): IterableIterator<E> {
     return this.#streams.values();
   }
 
@@ -347,7 +200,7 @@ export class StreamMap {
    * console.log(typeof open);
    * ```
    */
-  openBidi(): StreamEntry | null {
+  openBidi(): E | null {
     return this.#openLocal(true);
   }
 
@@ -362,13 +215,14 @@ export class StreamMap {
    * console.log(typeof open);
    * ```
    */
-  openUni(): StreamEntry | null {
+  openUni(): E | null {
     return this.#openLocal(false);
   }
 
   /**
    * Handles MAX_STREAMS (RFC 9000 §19.11): values above 2^60 are a
    * FRAME_ENCODING_ERROR; values that do not increase the limit are ignored.
+   * Returns true when the limit rose (streams may be opened again).
    *
    * @example
    * ```ts
@@ -377,7 +231,7 @@ export class StreamMap {
    * console.log(typeof more);
    * ```
    */
-  onMaxStreams(bidi: boolean, maxStreams: number): void {
+  onMaxStreams(bidi: boolean, maxStreams: number): boolean {
     if (maxStreams > MAX_STREAMS_LIMIT) {
       throw new QuicError(
         TransportErrorCode.FRAME_ENCODING_ERROR,
@@ -386,9 +240,55 @@ export class StreamMap {
       );
     }
     const d = this.#dirs[bidi ? 0 : 1];
-    if (maxStreams <= d.peerMax) return;
+    if (maxStreams <= d.peerMax) return false;
     d.peerMax = maxStreams;
     d.blockedPending = false;
+    return true;
+  }
+
+  /**
+   * A STREAMS_BLOCKED frame was lost: send it again if we are still blocked
+   * at that limit (RFC 9000 §13.3).
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.onStreamsBlockedLost({ bidi: true, limit: 10 });
+   * console.log(typeof f);
+   * ```
+   */
+  onStreamsBlockedLost(frame: StreamsFrameInfo): void {
+    const d = this.#dirs[frame.bidi ? 0 : 1];
+    if (frame.limit === d.peerMax && d.localOpened >= d.peerMax) d.blockedPending = true;
+  }
+
+  /**
+   * True when a STREAMS_BLOCKED or MAX_STREAMS frame waits to be sent.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.hasFramesPending;
+   * console.log(typeof f);
+   * ```
+   */
+  get hasFramesPending(): boolean {
+    const [b, u] = this.#dirs;
+    return b.blockedPending || u.blockedPending || b.maxStreamsPending || u.maxStreamsPending;
+  }
+
+  /**
+   * True when peer-opened streams wait in {@link StreamMap.takeIncoming}.
+   *
+   * @example
+   * ```ts
+   * import type { StreamMap } from "@gquic/core/quic";
+   * const f = (m: StreamMap) => m.hasIncoming;
+   * console.log(typeof f);
+   * ```
+   */
+  get hasIncoming(): boolean {
+    return this.#incoming.length > 0;
   }
 
   /**
@@ -481,7 +381,7 @@ export class StreamMap {
    * ```
    * @param frameType the frame type, recorded in the error
    */
-  streamForFrame(id: number, part: StreamPart, frameType?: number): StreamEntry | null {
+  streamForFrame(id: number, part: StreamPart, frameType?: number): E | null {
     const bidi = isBidirectional(id);
     const local = isLocallyInitiated(id, this.isServer);
     if (!bidi && local === (part === "recv")) {
@@ -514,7 +414,7 @@ export class StreamMap {
     }
     if (index < d.remoteOpened) return this.#streams.get(id) ?? null;
     const type = typeFor(this.isServer, bidi, false);
-    let entry: StreamEntry | null = null;
+    let entry: E | null = null;
     for (let i = d.remoteOpened; i <= index; i++) {
       entry = this.#create(makeStreamId(type, i), bidi, false);
       this.#incoming.push(entry);
@@ -534,7 +434,7 @@ export class StreamMap {
    * console.log(typeof accept);
    * ```
    */
-  takeIncoming(): StreamEntry[] {
+  takeIncoming(): E[] {
     const out = this.#incoming;
     this.#incoming = [];
     return out;
@@ -673,7 +573,7 @@ export class StreamMap {
     return n;
   }
 
-  #openLocal(bidi: boolean): StreamEntry | null {
+  #openLocal(bidi: boolean): E | null {
     const d = this.#dirs[bidi ? 0 : 1];
     if (d.localOpened >= d.peerMax) {
       // RFC 9000 §4.6: SHOULD send STREAMS_BLOCKED; once per limit value.
@@ -704,7 +604,7 @@ export class StreamMap {
       : this.#local.maxStreamDataBidiRemote;
   }
 
-  #create(id: number, bidi: boolean, local: boolean): StreamEntry {
+  #create(id: number, bidi: boolean, local: boolean): E {
     const o = this.#opts;
     const hasSend = bidi || local;
     const hasRecv = bidi || !local;
@@ -728,7 +628,7 @@ export class StreamMap {
         maxRanges: o.maxRanges,
       });
     }
-    const entry: StreamEntry = { id, send, recv };
+    const entry = o.createEntry ? o.createEntry(id, send, recv) : { id, send, recv } as E;
     this.#streams.set(id, entry);
     return entry;
   }

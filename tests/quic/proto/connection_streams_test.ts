@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { connect, makePair, type Pair, payload } from "../../sim/fixtures.ts";
 import type { Connection } from "../../../quic/proto/connection.ts";
 import type { ConnectionEvent } from "../../../quic/proto/events.ts";
-import { createEntry } from "../../../quic/proto/conn_streams.ts";
 import { TransportErrorCode } from "../../../quic/proto/errors.ts";
 
 interface Ev {
@@ -138,8 +137,9 @@ function closeCodeAtServer(p: Pair & { conn: Connection }): number {
 Deno.test("connection: STREAM on a stream the server never opened is STREAM_STATE_ERROR", () => {
   const p = established(43);
   drain(p);
-  // Forge a client entry for server-initiated stream 1 and send on it.
-  const e = createEntry(coreOf(p.conn), 1);
+  // Forge a client entry for server-initiated stream 1 (as a MAX_STREAM_DATA
+  // for it would, RFC 9000 §3.2) and send on it.
+  const e = coreOf(p.conn).streams.map.streamForFrame(1, "send")!;
   e.send!.onMaxStreamData(1 << 20);
   p.conn.streamWrite(1, payload(100), true);
   assert.equal(closeCodeAtServer(p), TransportErrorCode.STREAM_STATE_ERROR);

@@ -182,3 +182,38 @@ Deno.test("stream map: concurrency stays bounded under churn", () => {
   assert.ok(maxOpen <= 16, `open streams ${maxOpen}`);
   assert.ok(next / 4 > 500, "credit keeps flowing");
 });
+
+Deno.test("stream map: a lost STREAMS_BLOCKED is resent only while still blocked at that limit", () => {
+  const m = mk(false, limits(), limits({ maxStreamsBidi: 1 }));
+  assert.equal(m.hasFramesPending, false);
+  m.openBidi();
+  assert.equal(m.openBidi(), null);
+  assert.equal(m.hasFramesPending, true);
+  const f = m.takeStreamsBlocked()!;
+  assert.deepEqual(f, { bidi: true, limit: 1 });
+  assert.equal(m.hasFramesPending, false);
+  m.onStreamsBlockedLost(f); // RFC 9000 §13.3: still blocked → resend
+  assert.deepEqual(m.takeStreamsBlocked(), f);
+  assert.equal(m.onMaxStreams(true, 1), false, "not an increase");
+  assert.equal(m.onMaxStreams(true, 5), true);
+  m.onStreamsBlockedLost(f); // the limit moved: stale, not resent
+  assert.equal(m.takeStreamsBlocked(), null);
+});
+
+Deno.test("stream map: createEntry lets the owner extend entries; incoming streams are flagged", () => {
+  const tagged = new StreamMap({
+    isServer: true,
+    local: limits(),
+    peer: limits(),
+    connSendCredit: new SendCredit(1 << 20),
+    connRecvWindow: new RecvWindow({ initialWindow: 1 << 20 }),
+    createEntry: (id, send, recv) => ({ id, send, recv, tag: `s${id}` }),
+  });
+  assert.equal(tagged.hasIncoming, false);
+  const e = tagged.streamForFrame(4, "recv")!;
+  assert.equal(e.tag, "s4");
+  assert.equal(tagged.hasIncoming, true);
+  assert.deepEqual(tagged.takeIncoming().map((s) => s.tag), ["s0", "s4"]);
+  assert.equal(tagged.hasIncoming, false);
+  assert.equal(tagged.get(0)!.tag, "s0");
+});
