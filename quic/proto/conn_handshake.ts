@@ -80,10 +80,11 @@ export function onCryptoFrame(
   data: Uint8Array,
   now: number,
 ): void {
-  s.cryptoRecv.insert(offset, data);
+  s.crypto.onCryptoFrame(offset, data);
   for (;;) {
-    const chunk = s.cryptoRecv.readChunk(16384);
-    if (!chunk || chunk.length === 0) break;
+    // Handshake messages are small; the stream hands over what is contiguous.
+    const chunk = s.crypto.read();
+    if (chunk === null) break;
     try {
       c.tls.receive(levelOf(s), chunk, now);
     } catch (e) {
@@ -106,7 +107,7 @@ export function drainTls(c: ConnCore, now: number): void {
           : e.level === 2
           ? c.spaces[HANDSHAKE]
           : c.spaces[APPLICATION];
-        s.cryptoSend.write(e.data.slice());
+        s.crypto.write(e.data.slice());
         break;
       }
       case "secrets":

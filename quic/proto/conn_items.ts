@@ -12,7 +12,7 @@ import { streamItemAcked, streamItemLost } from "./conn_streams_io.ts";
 export function onItemAcked(c: ConnCore, s: PacketSpace, it: SentItem): void {
   switch (it.kind) {
     case Sent.CRYPTO:
-      s.cryptoSend.onAck(it.a, it.b, false);
+      s.crypto.onAck(it.a, it.b);
       return;
     case Sent.RETIRE_CONNECTION_ID:
       c.peerCids.onRetireAcked(it.a);
@@ -26,7 +26,7 @@ export function onItemAcked(c: ConnCore, s: PacketSpace, it: SentItem): void {
 export function onItemLost(c: ConnCore, s: PacketSpace, it: SentItem): void {
   switch (it.kind) {
     case Sent.CRYPTO:
-      if (!s.discarded) s.cryptoSend.onLost(it.a, it.b, false);
+      if (!s.discarded) s.crypto.onLost(it.a, it.b);
       return;
     case Sent.HANDSHAKE_DONE:
       if (!c.handshakeConfirmed || c.isServer) c.handshakeDonePending = true;

@@ -63,7 +63,7 @@ function spaceWants(c: ConnCore, s: PacketSpace, now: number, cc: boolean): bool
   if (s.ack.hasNewPackets && s.ack.shouldSendAck(now)) return true;
   if (c.recovery.pendingProbes(s.id) > 0) return true;
   if (!cc) return false;
-  if (s.cryptoSend.hasPending()) return true;
+  if (s.crypto.hasPending()) return true;
   if (s.id === APPLICATION) return (c.handshakeComplete || c.isServer) && hasAppData(c);
   return false;
 }
@@ -304,7 +304,7 @@ function writeCrypto(
   end: number,
   items: SentItem[],
 ): number {
-  const cs = s.cryptoSend;
+  const cs = s.crypto;
   for (let guard = 0; guard < 16 && cs.hasPending(); guard++) {
     const offset = cs.nextOffset();
     if (offset < 0) break;

@@ -6,9 +6,7 @@
  */
 import type { PacketKeys } from "../../crypto/packet_keys.ts";
 import { AckTracker } from "./ack_tracker.ts";
-import { SendBuffer } from "./streams/send_buffer.ts";
-import { Assembler } from "./streams/assembler.ts";
-import { TransportErrorCode } from "./errors.ts";
+import { CryptoStream } from "./streams/crypto_stream.ts";
 
 /** Index of a packet number space. */
 export type SpaceId = 0 | 1 | 2;
@@ -82,10 +80,8 @@ export class PacketSpace {
   nextPn = 0;
   /** Received packet numbers and ACK scheduling (RFC 9000 §13.2). */
   readonly ack: AckTracker;
-  /** Outgoing CRYPTO data (RFC 9000 §19.6). */
-  readonly cryptoSend: SendBuffer = new SendBuffer();
-  /** Incoming CRYPTO data, bounded (RFC 9000 §7.5: CRYPTO_BUFFER_EXCEEDED). */
-  readonly cryptoRecv: Assembler;
+  /** CRYPTO data both ways (RFC 9000 §19.6), bounded (§7.5: CRYPTO_BUFFER_EXCEEDED). */
+  readonly crypto: CryptoStream;
 
   /**
    * @param id which space
@@ -108,13 +104,7 @@ export class PacketSpace {
       ackElicitingThreshold: ackEveryN,
       maxRanges: maxAckRanges,
     });
-    this.cryptoRecv = new Assembler({
-      maxAhead: cryptoLimit,
-      maxRanges: 64,
-      blockSize: 4096,
-      aheadErrorCode: TransportErrorCode.CRYPTO_BUFFER_EXCEEDED,
-      rangesErrorCode: TransportErrorCode.CRYPTO_BUFFER_EXCEEDED,
-    });
+    this.crypto = new CryptoStream({ maxBuffered: cryptoLimit, maxRanges: 64 });
   }
 
   /**
@@ -126,6 +116,6 @@ export class PacketSpace {
     this.readKeys = undefined;
     this.writeKeys = undefined;
     this.ack.onAckSent();
-    this.cryptoSend.discard();
+    this.crypto.discard();
   }
 }
