@@ -1,6 +1,12 @@
-// Full TLS 1.3 handshakes per second, client and server in memory (QUIC mode,
-// X25519, TLS_AES_128_GCM_SHA256), for ECDSA P-256, Ed25519 and RSA-2048
-// certificates; the baseline in the same run is the X25519 exchange alone.
+// TLS 1.3 handshake cost, client and server in memory (QUIC mode, X25519,
+// TLS_AES_128_GCM_SHA256), for ECDSA P-256, Ed25519 and RSA-2048 server
+// certificates and for PSK resumption, against the X25519 exchange alone as
+// the baseline in the same run. The "server only" group measures what limits
+// a server: a fresh TlsServer taking a recorded ClientHello through to its
+// whole first flight (ServerHello … Finished); checking the client's Finished
+// afterwards is two HMACs more.
+//
+//   deno bench -A bench/handshake_bench.ts
 import { createCertificate } from "../crypto/cert_builder.ts";
 import type { KeyType } from "../crypto/tls/keys.ts";
 import { TlsClient } from "../crypto/tls/client.ts";
@@ -12,29 +18,49 @@ import type { SessionTicket, TlsEvent } from "../crypto/tls/types.ts";
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const ca = createCertificate({ subject: "bench CA", isCA: true });
 const tp = new Uint8Array(16);
+const KEY_TYPES: [KeyType, string][] = [
+  ["ecdsa-p256", "ECDSA P-256"],
+  ["ed25519", "Ed25519"],
+  ["rsa", "RSA-2048"],
+];
+const leaves = new Map<KeyType, ReturnType<typeof createCertificate>>();
+for (const [t] of KEY_TYPES) {
+  leaves.set(
+    t,
+    createCertificate({ subject: "localhost", issuer: ca, keyType: t, sanDns: ["localhost"] }),
+  );
+}
 
-function handshake(
-  keyType: KeyType,
-  extra: { session?: SessionTicket; ticketKeys?: TicketKeyRing } = {},
-): SessionTicket | undefined {
-  const leaf = leaves.get(keyType)!;
-  const client = new TlsClient({
+function newClient(session?: SessionTicket): TlsClient {
+  return new TlsClient({
     random,
     serverName: "localhost",
     alpnProtocols: ["h3"],
     transportParameters: tp,
     caCerts: [ca.certDer],
-    session: extra.session,
+    session,
   });
-  const server = new TlsServer({
+}
+
+function newServer(keyType: KeyType, ticketKeys?: TicketKeyRing): TlsServer {
+  const leaf = leaves.get(keyType)!;
+  return new TlsServer({
     random,
     certificateChain: [leaf.certDer],
     privateKey: leaf.key,
     alpnProtocols: ["h3"],
     transportParameters: tp,
-    ticketKeys: extra.ticketKeys,
+    ticketKeys,
     antiReplay: new AntiReplayGuard(),
   });
+}
+
+function handshake(
+  keyType: KeyType,
+  extra: { session?: SessionTicket; ticketKeys?: TicketKeyRing } = {},
+): SessionTicket | undefined {
+  const client = newClient(extra.session);
+  const server = newServer(keyType, extra.ticketKeys);
   const now = Date.now();
   client.start(now);
   let ticket: SessionTicket | undefined;
@@ -55,12 +81,27 @@ function handshake(
   return ticket;
 }
 
-const leaves = new Map<KeyType, ReturnType<typeof createCertificate>>();
-for (const t of ["ecdsa-p256", "ed25519", "rsa"] as KeyType[]) {
-  leaves.set(
-    t,
-    createCertificate({ subject: "localhost", issuer: ca, keyType: t, sanDns: ["localhost"] }),
-  );
+/** The client's first flight, recorded once. */
+function recordClientHello(session?: SessionTicket): Uint8Array {
+  const c = newClient(session);
+  c.start(Date.now());
+  const e = c.pollEvent();
+  if (e?.type !== "handshakeData") throw new Error("no ClientHello");
+  return e.data;
+}
+
+function serverFirstFlight(
+  keyType: KeyType,
+  clientHello: Uint8Array,
+  ticketKeys?: TicketKeyRing,
+): void {
+  const server = newServer(keyType, ticketKeys);
+  server.receive(0, clientHello, Date.now());
+  let flights = 0;
+  for (let e: TlsEvent | undefined; (e = server.pollEvent());) {
+    if (e.type === "handshakeData") flights++;
+  }
+  if (flights !== 2) throw new Error("no server flight");
 }
 
 Deno.bench(
@@ -72,17 +113,32 @@ Deno.bench(
     c.complete(s.keyExchange);
   },
 );
-Deno.bench("full handshake, ECDSA P-256 certificate", { group: "handshake" }, () => {
-  handshake("ecdsa-p256");
-});
-Deno.bench("full handshake, Ed25519 certificate", { group: "handshake" }, () => {
-  handshake("ed25519");
-});
-Deno.bench("full handshake, RSA-2048 certificate", { group: "handshake" }, () => {
-  handshake("rsa");
-});
+for (const [t, name] of KEY_TYPES) {
+  Deno.bench(`full handshake, ${name} certificate`, { group: "handshake" }, () => {
+    handshake(t);
+  });
+}
 const ring = new TicketKeyRing({ random });
 const session = handshake("ed25519", { ticketKeys: ring })!;
 Deno.bench("resumed handshake (PSK + X25519)", { group: "handshake" }, () => {
   handshake("ed25519", { session, ticketKeys: ring });
+});
+
+const clientHello = recordClientHello();
+const resumingClientHello = recordClientHello(session);
+const share = new ClientKeyShare(0x1d, random).keyExchange;
+Deno.bench(
+  "baseline: X25519 server side (keygen + shared secret)",
+  { group: "server only", baseline: true },
+  () => {
+    serverKeyExchange(0x1d, share, random);
+  },
+);
+for (const [t, name] of KEY_TYPES) {
+  Deno.bench(`server: ClientHello → first flight, ${name}`, { group: "server only" }, () => {
+    serverFirstFlight(t, clientHello);
+  });
+}
+Deno.bench("server: ClientHello → first flight, resumed", { group: "server only" }, () => {
+  serverFirstFlight("ed25519", resumingClientHello, ring);
 });
