@@ -9,6 +9,8 @@ import { connect, makePair, type Pair, payload } from "../../sim/fixtures.ts";
 import type { Connection } from "../../../quic/proto/connection.ts";
 import type { ConnectionEvent } from "../../../quic/proto/events.ts";
 import { TransportErrorCode } from "../../../quic/proto/errors.ts";
+import { APPLICATION, Sent, type SentItem } from "../../../quic/proto/spaces.ts";
+import { streamItemLost } from "../../../quic/proto/conn_streams_io.ts";
 
 interface Ev {
   conn: Connection;
@@ -176,4 +178,28 @@ Deno.test("connection: opening more streams than allowed waits for MAX_STREAMS",
   }, pair.sim.now + 3000);
   assert.ok(more, "no MAX_STREAMS");
   assert.notEqual(conn.openStream(false), undefined);
+});
+
+Deno.test("connection: a lost STREAMS_BLOCKED is sent again while still blocked (RFC 9000 §13.3)", () => {
+  const pair = makePair(46, { delayMs: 10 }, { transport: { initialMaxStreamsUni: 1 } });
+  const conn = connect(pair.client, pair.sim.now);
+  assert.ok(pair.sim.runUntil(() => conn.isHandshakeConfirmed, pair.sim.now + 2000));
+  drain(pair);
+  assert.notEqual(conn.openStream(false), undefined);
+  assert.equal(conn.openStream(false), undefined);
+  const c = coreOf(conn);
+  assert.ok(c.streams.map.hasFramesPending);
+  const buf = new Uint8Array(1500);
+  assert.ok(conn.pollTransmit(buf, pair.sim.now) > 0);
+  assert.equal(c.streams.map.hasFramesPending, false);
+  const sent = c.recovery.sent[APPLICATION];
+  let item: SentItem | undefined;
+  for (let i = 0; i < sent.length && !item; i++) {
+    item = sent.payload(i)?.items.find((it) => it.kind === Sent.STREAMS_BLOCKED_UNI);
+  }
+  assert.ok(item, "STREAMS_BLOCKED recorded as its own kind");
+  assert.equal(item.a, 1);
+  streamItemLost(c, item);
+  assert.ok(c.streams.map.hasFramesPending, "queued again");
+  assert.deepEqual(c.streams.map.takeStreamsBlocked(), { bidi: false, limit: 1 });
 });
