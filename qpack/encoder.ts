@@ -15,6 +15,7 @@
  */
 import { decoderStreamError } from "./errors.ts";
 import { EncoderTable, fieldKey } from "./encoder_table.ts";
+import { type Prediction, RecurrenceModel } from "./encoder_model.ts";
 import { ENTRY_OVERHEAD } from "./dynamic_table.ts";
 import type { FieldLine } from "./field_line.ts";
 import {
@@ -85,24 +86,32 @@ interface UnackedSection {
   refs: number[];
 }
 
-// Tuning: entries that would use more than this share of the table are never
-// inserted; entries whose start lies in the oldest DRAIN share are refreshed
-// with Duplicate when used.
+// Tuning. Admission (RFC 9204 §2.1.1 leaves it to the encoder) is a
+// cost/benefit test: an entry is inserted when the bytes it is expected to
+// save on later references exceed what inserting it costs now (its
+// encoder-stream bytes, less the literal it replaces when this section can
+// reference it) plus `spaceCost` octets per octet of table it occupies (the
+// expected loss from pushing older entries out of the FIFO sooner).
+// maxEntryShare: entries using more than this share of the table are never
+// inserted; drainShare: entries whose start lies in the oldest share are
+// refreshed with Duplicate when used; hotWindow: an insert may not evict an
+// entry referenced by one of the last hotWindow sections.
 /** Strategy knobs (internal; exported for the tuning experiments in bench/). */
 export const encoderTuning = {
   maxEntryShare: 0.75,
   drainShare: 0.2,
-  minSightings: 1,
-  namePrior: false,
-  historyLimit: 2048,
   hotWindow: 20,
+  spaceCost: 0.02,
+  minSightings: 1,
   minSightingsSpeculative: 2,
+  modelAdmits: false,
+  priorRepeat: 0.5,
+  nameOnly: true,
   scarceShare: 0.1,
   minBlockingSavingsShare: 0.075,
   scarceRamp: true,
   rampExponent: 0.5,
 };
-const NAME_STATS_LIMIT = 1024;
 
 /**
  * A QPACK encoder.
@@ -129,8 +138,7 @@ export class QpackEncoder {
   private readonly encoderStream = new OutBuf(256);
   private readonly section = new OutBuf(256);
   private readonly unacked = new Map<number, UnackedSection[]>();
-  private readonly history = new Map<string, number>();
-  private readonly nameStats = new Map<string, { seen: number; repeats: number }>();
+  private readonly model = new RecurrenceModel(encoderTuning.priorRepeat);
   private capacitySent = false;
   private decoderPending = new Uint8Array(0);
   // Per-section state.
@@ -246,8 +254,8 @@ export class QpackEncoder {
         return;
       }
     }
-    const predicted = !neverIndex && this.#observe(name, key);
-    if (!neverIndex && t.capacity + this.targetCapacity > 0) {
+    const pred = neverIndex ? null : this.model.observe(name, key);
+    if (pred !== null && t.capacity + this.targetCapacity > 0) {
       let a = t.findExact(key);
       if (a >= 0 && this.#usable(a)) {
         if (this.#draining(a)) {
@@ -265,44 +273,83 @@ export class QpackEncoder {
         this.reps.push({ kind: DYNAMIC_INDEXED, index: a, name, value, neverIndex });
         return;
       }
+      const canRef = this.mayBlock || this.blocking;
       const size = name.length + value.length + ENTRY_OVERHEAD;
-      if (a < 0 && predicted && size <= this.targetCapacity * encoderTuning.maxEntryShare) {
-        const canRef = this.mayBlock || this.blocking;
-        if ((canRef || this.speculate) && this.#mayInsert(size)) {
-          const n = this.#insert(name, value);
-          if (canRef) {
-            this.#ref(n);
-            this.reps.push({ kind: DYNAMIC_INDEXED, index: n, name, value, neverIndex });
-            return;
-          }
+      if (
+        a < 0 && (canRef || this.speculate) &&
+        size <= this.targetCapacity * encoderTuning.maxEntryShare &&
+        this.#worthInserting(name, value, size, canRef, pred) && this.#mayInsert(size)
+      ) {
+        const n = this.#insert(name, value);
+        if (canRef) {
+          this.#ref(n);
+          this.reps.push({ kind: DYNAMIC_INDEXED, index: n, name, value, neverIndex });
+          return;
         }
+      } else if (encoderTuning.nameOnly && (canRef || this.speculate)) {
+        this.#maybeInsertName(name, pred);
       }
     }
     this.#literal(name, value, neverIndex);
   }
 
-  // Records the field in the history; returns whether it is predicted to recur.
-  #observe(name: string, key: string): boolean {
-    const min = this.mayBlock || this.blocking
-      ? encoderTuning.minSightings
-      : encoderTuning.minSightingsSpeculative;
-    const sightings = this.history.get(key) ?? 0;
-    const seen = sightings > 0;
-    if (seen) this.history.delete(key);
-    else if (this.history.size >= encoderTuning.historyLimit) {
-      this.history.delete(this.history.keys().next().value!);
+  // The admission test: expected savings on later references against the
+  // insertion's encoder-stream bytes (net of the literal it replaces now
+  // when this section may reference the new entry) and the table space.
+  #worthInserting(
+    name: string,
+    value: string,
+    size: number,
+    canRef: boolean,
+    pred: Prediction,
+  ): boolean {
+    const literal = this.#literalCost(name, value);
+    const insert = this.#insertCost(name, value);
+    const indexed = 1; // an Indexed Field Line is one octet for recent entries
+    const gain = literal - indexed;
+    const extra = canRef ? insert + indexed - literal : insert;
+    const min = canRef ? encoderTuning.minSightings : encoderTuning.minSightingsSpeculative;
+    if (pred.sightings >= min) return true;
+    if (!encoderTuning.modelAdmits) return false;
+    return pred.expectedUses * gain > extra + encoderTuning.spaceCost * size;
+  }
+
+  // Values of some names never repeat (digests, request ids) while the name
+  // does: an entry with the name and an empty value lets every later literal
+  // use a dynamic name reference (RFC 9204 §4.5.4) instead of the name.
+  #maybeInsertName(name: string, pred: Prediction): void {
+    const t = this.table;
+    if (STATIC_NAME.has(name) || t.findName(name) >= 0) return;
+    const size = name.length + ENTRY_OVERHEAD;
+    if (size > this.targetCapacity * encoderTuning.maxEntryShare) return;
+    const gain = stringLength(name, 3) - 2;
+    const cost = stringLength(name, 5) + 1;
+    if (pred.expectedNameUses * gain <= cost + encoderTuning.spaceCost * size) return;
+    if (this.#mayInsert(size)) this.#insert(name, "");
+  }
+
+  // Octets of the literal #literal would write for this field now.
+  #literalCost(name: string, value: string): number {
+    const t = this.table;
+    let nameCost = stringLength(name, 3);
+    const s = STATIC_NAME.get(name);
+    if (s !== undefined) nameCost = Math.min(nameCost, prefixIntLength(4, s));
+    const d = t.findName(name);
+    if (d >= 0 && this.#usable(d)) {
+      nameCost = Math.min(nameCost, prefixIntLength(4, t.insertCount - 1 - d));
     }
-    this.history.set(key, sightings + 1);
-    let st = this.nameStats.get(name);
-    if (st === undefined) {
-      if (this.nameStats.size >= NAME_STATS_LIMIT) this.nameStats.clear();
-      st = { seen: 0, repeats: 0 };
-      this.nameStats.set(name, st);
-    }
-    const prior = encoderTuning.namePrior && st.seen >= 2 && st.repeats * 2 >= st.seen;
-    st.seen++;
-    if (seen) st.repeats++;
-    return sightings >= min || prior;
+    return nameCost + stringLength(value, 7);
+  }
+
+  // Octets of the insert instruction #insert would write for this field.
+  #insertCost(name: string, value: string): number {
+    const t = this.table;
+    let nameCost = stringLength(name, 5);
+    const s = STATIC_NAME.get(name);
+    if (s !== undefined) nameCost = Math.min(nameCost, prefixIntLength(6, s));
+    const d = t.findName(name);
+    if (d >= 0) nameCost = Math.min(nameCost, prefixIntLength(6, t.insertCount - 1 - d));
+    return nameCost + stringLength(value, 7);
   }
 
   #draining(a: number): boolean {
