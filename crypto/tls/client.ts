@@ -8,24 +8,21 @@ import type { HashName } from "../hkdf.ts";
 import { AlertDescription, TlsAlertError } from "./alert.ts";
 import { verifyCertificateChain } from "./cert_verify.ts";
 import {
-  bindersLength,
   decodeAlpn,
   decodeCookie,
-  decodeServerKeyShare,
   decodeU16,
   decodeU16List,
   decodeU32,
   encodeAlpn,
-  encodeClientKeyShares,
   encodeCookie,
-  encodeOfferedPsks,
   encodeServerName,
   encodeU16List,
   ExtensionType,
-  illegalParameter,
-  PSK_DHE_KE,
   TLS13_VERSION,
 } from "./extensions.ts";
+import { decodeServerKeyShare, encodeClientKeyShares } from "./extensions_key_share.ts";
+import { bindersLength, encodeOfferedPsks, PSK_DHE_KE } from "./extensions_psk.ts";
+import { illegalParameter } from "./tls_codec.ts";
 import {
   certificateVerifyContent,
   DEFAULT_CIPHER_SUITES,
@@ -51,14 +48,12 @@ import {
   decodeCertificateVerify,
   decodeEncryptedExtensions,
   decodeNewSessionTicket,
-  decodeServerHello,
   encodeCertificate,
   encodeCertificateVerify,
-  encodeClientHello,
   encodeFinished,
   HandshakeType,
-  type ParsedServerHello,
 } from "./messages.ts";
+import { decodeServerHello, encodeClientHello, type ParsedServerHello } from "./messages_hello.ts";
 import {
   sign,
   SIGNATURE_ALGORITHMS_CERT,

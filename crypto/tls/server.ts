@@ -9,24 +9,24 @@ import { AlertDescription, TlsAlertError } from "./alert.ts";
 import { verifyCertificateChain } from "./cert_verify.ts";
 import {
   decodeAlpn,
-  decodeClientKeyShares,
   decodeCookie,
-  decodeOfferedPsks,
-  decodePskModes,
   decodeServerName,
   decodeU16List,
   encodeAlpn,
   encodeCookie,
-  encodeServerKeyShare,
   encodeU16,
   encodeU16List,
   encodeU32,
   ExtensionType,
-  illegalParameter,
-  type KeyShareEntry,
-  PSK_DHE_KE,
   TLS13_VERSION,
 } from "./extensions.ts";
+import {
+  decodeClientKeyShares,
+  encodeServerKeyShare,
+  type KeyShareEntry,
+} from "./extensions_key_share.ts";
+import { decodeOfferedPsks, decodePskModes, PSK_DHE_KE } from "./extensions_psk.ts";
+import { illegalParameter } from "./tls_codec.ts";
 import {
   certificateVerifyContent,
   DEFAULT_CIPHER_SUITES,
@@ -48,18 +48,16 @@ import { KeyLogLabel } from "./keylog.ts";
 import {
   decodeCertificate,
   decodeCertificateVerify,
-  decodeClientHello,
   encodeCertificate,
   encodeCertificateRequest,
   encodeCertificateVerify,
   encodeEncryptedExtensions,
   encodeFinished,
   encodeNewSessionTicket,
-  encodeServerHello,
   HandshakeType,
   HRR_RANDOM,
-  type ParsedClientHello,
 } from "./messages.ts";
+import { decodeClientHello, encodeServerHello, type ParsedClientHello } from "./messages_hello.ts";
 import { decodeTicketState, encodeTicketState, type TicketState } from "./session_ticket.ts";
 import {
   sign,

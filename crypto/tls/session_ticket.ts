@@ -7,7 +7,7 @@
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { ByteWriter } from "../../quic/proto/bytes.ts";
-import { putVec16, putVec8, tlsReader, vec16, vec8 } from "./extensions.ts";
+import { putVec16, putVec8, tlsReader, vec16, vec8 } from "./tls_codec.ts";
 
 const KEY_ID_LENGTH = 8;
 const NONCE_LENGTH = 12;

@@ -13,6 +13,13 @@ import { sha256, sha384 } from "@noble/hashes/sha2.js";
 import type { HashName } from "../hkdf.ts";
 import { messageHash } from "./messages.ts";
 
+/** The part of a noble hash state the transcript uses. */
+interface RunningHash {
+  update(data: Uint8Array): RunningHash;
+  clone(): RunningHash;
+  digest(): Uint8Array;
+}
+
 /**
  * A transcript of handshake messages.
  *
@@ -24,13 +31,6 @@ import { messageHash } from "./messages.ts";
  * console.log(t.hash("sha256").length); // 32
  * ```
  */
-/** The part of a noble hash state the transcript uses. */
-interface RunningHash {
-  update(data: Uint8Array): RunningHash;
-  clone(): RunningHash;
-  digest(): Uint8Array;
-}
-
 export class Transcript {
   #messages: Uint8Array[] = [];
   #length = 0;

@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { TlsAlertError } from "../../../crypto/tls/alert.ts";
 import * as M from "../../../crypto/tls/messages.ts";
+import * as MH from "../../../crypto/tls/messages_hello.ts";
 import * as X from "../../../crypto/tls/extensions.ts";
+import * as KS from "../../../crypto/tls/extensions_key_share.ts";
+import * as PSK from "../../../crypto/tls/extensions_psk.ts";
 
 const alertOf = (fn: () => unknown): number => {
   try {
@@ -28,18 +31,18 @@ Deno.test("messages: ClientHello round trip and binder offset (property)", () =>
           type: 0x100 + i,
           data,
         }));
-        const psk = X.encodeOfferedPsks({
+        const psk = PSK.encodeOfferedPsks({
           identities: [{ identity, obfuscatedTicketAge: 7 }],
           binders: [new Uint8Array(32).fill(0xbb)],
         });
         exts.push({ type: X.ExtensionType.pre_shared_key, data: psk });
-        const msg = M.encodeClientHello({
+        const msg = MH.encodeClientHello({
           random,
           sessionId: new Uint8Array(0),
           cipherSuites: suites,
           extensions: exts,
         });
-        const ch = M.decodeClientHello(msg.subarray(4));
+        const ch = MH.decodeClientHello(msg.subarray(4));
         assert.deepEqual(ch.random, random);
         assert.deepEqual(ch.cipherSuites, suites);
         assert.deepEqual(ch.extensionOrder, exts.map((e) => e.type));
@@ -57,35 +60,35 @@ Deno.test("messages: pre_shared_key not last, duplicates and bad compression are
     sessionId: new Uint8Array(0),
     cipherSuites: [0x1301],
   };
-  const psk = X.encodeOfferedPsks({
+  const psk = PSK.encodeOfferedPsks({
     identities: [{ identity: Uint8Array.of(1), obfuscatedTicketAge: 0 }],
     binders: [new Uint8Array(32)],
   });
-  const notLast = M.encodeClientHello({
+  const notLast = MH.encodeClientHello({
     ...base,
     extensions: [{ type: 41, data: psk }, { type: 0, data: new Uint8Array(0) }],
   });
-  assert.equal(alertOf(() => M.decodeClientHello(notLast.subarray(4))), 47);
-  const dup = M.encodeClientHello({
+  assert.equal(alertOf(() => MH.decodeClientHello(notLast.subarray(4))), 47);
+  const dup = MH.encodeClientHello({
     ...base,
     extensions: [{ type: 5, data: new Uint8Array(0) }, { type: 5, data: new Uint8Array(0) }],
   });
-  assert.equal(alertOf(() => M.decodeClientHello(dup.subarray(4))), 47);
-  const ok = M.encodeClientHello({ ...base, extensions: [] });
+  assert.equal(alertOf(() => MH.decodeClientHello(dup.subarray(4))), 47);
+  const ok = MH.encodeClientHello({ ...base, extensions: [] });
   const badComp = ok.slice();
   badComp[4 + 2 + 32 + 1 + 2 + 2 + 1] = 1; // compression method 1
-  assert.equal(alertOf(() => M.decodeClientHello(badComp.subarray(4))), 47);
-  assert.equal(alertOf(() => M.decodeClientHello(ok.subarray(4, 20))), 50);
+  assert.equal(alertOf(() => MH.decodeClientHello(badComp.subarray(4))), 47);
+  assert.equal(alertOf(() => MH.decodeClientHello(ok.subarray(4, 20))), 50);
 });
 
 Deno.test("messages: ServerHello / HRR, NewSessionTicket limits, Certificate", () => {
-  const hrr = M.encodeServerHello({
+  const hrr = MH.encodeServerHello({
     random: M.HRR_RANDOM,
     sessionId: new Uint8Array(0),
     cipherSuite: 0x1302,
     extensions: [{ type: 43, data: X.encodeU16(0x0304) }],
   });
-  const p = M.decodeServerHello(hrr.subarray(4));
+  const p = MH.decodeServerHello(hrr.subarray(4));
   assert.ok(p.isHelloRetryRequest);
   assert.equal(p.cipherSuite, 0x1302);
   const nst = M.encodeNewSessionTicket({
@@ -108,8 +111,8 @@ Deno.test("messages: ServerHello / HRR, NewSessionTicket limits, Certificate", (
 Deno.test("extensions: codecs round trip; GREASE detection", () => {
   assert.deepEqual(X.decodeAlpn(X.encodeAlpn(["h3", "hq-interop"])), ["h3", "hq-interop"]);
   assert.equal(X.decodeServerName(X.encodeServerName("example.com")), "example.com");
-  const ks = X.decodeClientKeyShares(
-    X.encodeClientKeyShares([
+  const ks = KS.decodeClientKeyShares(
+    KS.encodeClientKeyShares([
       { group: 0x1d, keyExchange: new Uint8Array(32) },
       { group: 0x17, keyExchange: new Uint8Array(65) },
     ]),
@@ -117,8 +120,8 @@ Deno.test("extensions: codecs round trip; GREASE detection", () => {
   assert.deepEqual(ks.map((k) => k.group), [0x1d, 0x17]);
   assert.equal(
     alertOf(() =>
-      X.decodeClientKeyShares(
-        X.encodeClientKeyShares([
+      KS.decodeClientKeyShares(
+        KS.encodeClientKeyShares([
           { group: 0x1d, keyExchange: new Uint8Array(32) },
           { group: 0x1d, keyExchange: new Uint8Array(32) },
         ]),
@@ -129,5 +132,5 @@ Deno.test("extensions: codecs round trip; GREASE detection", () => {
   assert.deepEqual(X.decodeU16List(X.encodeU16List([1, 2, 3], 2), 2, "x"), [1, 2, 3]);
   assert.equal(alertOf(() => X.decodeU16List(Uint8Array.of(0, 3, 0, 1, 2), 2, "x")), 50);
   assert.ok(X.isGrease(0x0a0a) && X.isGrease(0xfafa) && !X.isGrease(0x0a1a) && !X.isGrease(0x1301));
-  assert.equal(alertOf(() => X.decodeOfferedPsks(Uint8Array.of(0, 0, 0, 0))), 50);
+  assert.equal(alertOf(() => PSK.decodeOfferedPsks(Uint8Array.of(0, 0, 0, 0))), 50);
 });

@@ -10,13 +10,15 @@ import { TlsClient } from "../../../crypto/tls/client.ts";
 import { TlsServer } from "../../../crypto/tls/server.ts";
 import {
   decodeAlpn,
-  encodeClientKeyShares,
-  encodeServerKeyShare,
   encodeServerName,
   encodeU16,
   encodeU16List,
   ExtensionType,
 } from "../../../crypto/tls/extensions.ts";
+import {
+  encodeClientKeyShares,
+  encodeServerKeyShare,
+} from "../../../crypto/tls/extensions_key_share.ts";
 import {
   finishedVerifyData,
   KeySchedule,
@@ -26,17 +28,19 @@ import { tlsPrivateKeyFromKeyObject } from "../../../crypto/tls/keys.ts";
 import {
   decodeCertificate,
   decodeCertificateVerify,
-  decodeClientHello,
   decodeNewSessionTicket,
-  decodeServerHello,
   encodeCertificate,
   encodeCertificateVerify,
-  encodeClientHello,
   encodeEncryptedExtensions,
   encodeFinished,
   encodeNewSessionTicket,
-  encodeServerHello,
 } from "../../../crypto/tls/messages.ts";
+import {
+  decodeClientHello,
+  decodeServerHello,
+  encodeClientHello,
+  encodeServerHello,
+} from "../../../crypto/tls/messages_hello.ts";
 import { EncryptionLevel, type RawExtension, type TlsEvent } from "../../../crypto/tls/types.ts";
 import { hex, secrets, unhex } from "./handshake_harness.ts";
 

@@ -8,7 +8,11 @@ import { TlsAlertError } from "../../../crypto/tls/alert.ts";
 import { TlsClient } from "../../../crypto/tls/client.ts";
 import { TlsServer } from "../../../crypto/tls/server.ts";
 import * as M from "../../../crypto/tls/messages.ts";
+import * as MH from "../../../crypto/tls/messages_hello.ts";
 import * as X from "../../../crypto/tls/extensions.ts";
+import * as KS from "../../../crypto/tls/extensions_key_share.ts";
+import * as PSK from "../../../crypto/tls/extensions_psk.ts";
+import * as C from "../../../crypto/tls/tls_codec.ts";
 import { decodeTicketState } from "../../../crypto/tls/session_ticket.ts";
 import { QuicError } from "../../../quic/proto/errors.ts";
 import { EncryptionLevel, type EncryptionLevelValue } from "../../../crypto/tls/types.ts";
@@ -163,21 +167,21 @@ Deno.test("fuzz: server fed 2,000 mutated client second flights", () => {
 
 Deno.test("fuzz: 4,000 random bodies through every decoder", () => {
   const decoders: ((b: Uint8Array) => unknown)[] = [
-    M.decodeClientHello,
-    M.decodeServerHello,
+    MH.decodeClientHello,
+    MH.decodeServerHello,
     M.decodeEncryptedExtensions,
     M.decodeCertificateRequest,
     M.decodeCertificate,
     M.decodeCertificateVerify,
     M.decodeNewSessionTicket,
-    X.parseExtensions,
+    C.parseExtensions,
     X.decodeAlpn,
     X.decodeServerName,
-    X.decodeClientKeyShares,
-    X.decodeServerKeyShare,
-    X.decodeOfferedPsks,
+    KS.decodeClientKeyShares,
+    KS.decodeServerKeyShare,
+    PSK.decodeOfferedPsks,
     X.decodeCookie,
-    X.decodePskModes,
+    PSK.decodePskModes,
     (b) => X.decodeU16List(b, 2, "list"),
     (b) => X.decodeU16List(b, 1, "list"),
     decodeTicketState,
