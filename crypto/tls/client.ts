@@ -25,27 +25,19 @@ import { bindersLength, encodeOfferedPsks, PSK_DHE_KE } from "./extensions_psk.t
 import { illegalParameter } from "./tls_codec.ts";
 import {
   certificateVerifyContent,
-  DEFAULT_CIPHER_SUITES,
-  DEFAULT_GROUPS,
+  concatBytes,
   HandshakeEndpoint,
   type HandshakeMessage,
   protocolViolation,
   unexpected,
 } from "./handshake.ts";
-import {
-  constantTimeEqual,
-  finishedVerifyData,
-  KeySchedule,
-  resumptionPsk,
-  suiteHash,
-} from "./key_schedule.ts";
-import { ClientKeyShare, isSupportedGroup } from "./key_share.ts";
+import { finishedVerifyData, KeySchedule, resumptionPsk, suiteHash } from "./key_schedule.ts";
+import { ClientKeyShare } from "./key_share.ts";
 import { KeyLogLabel } from "./keylog.ts";
 import type { TlsPrivateKey } from "./keys.ts";
 import {
   decodeCertificate,
   decodeCertificateRequest,
-  decodeCertificateVerify,
   decodeEncryptedExtensions,
   decodeNewSessionTicket,
   encodeCertificate,
@@ -116,8 +108,6 @@ function isIpLiteral(name: string): boolean {
  */
 export class TlsClient extends HandshakeEndpoint {
   readonly #o: TlsClientOptions;
-  readonly #suites: number[];
-  readonly #groups: number[];
   #state = State.Start;
   #transcript = new Transcript();
   #shares: ClientKeyShare[] = [];
@@ -140,14 +130,11 @@ export class TlsClient extends HandshakeEndpoint {
   constructor(options: TlsClientOptions) {
     super(options);
     this.#o = options;
-    this.#suites = (options.cipherSuites ?? DEFAULT_CIPHER_SUITES).filter((s) => suiteHash(s));
-    this.#groups = (options.groups ?? DEFAULT_GROUPS).filter(isSupportedGroup);
-    if (this.#suites.length === 0 || this.#groups.length === 0) {
-      throw new TlsAlertError(AlertDescription.internal_error, "no cipher suites or groups");
-    }
-    if (this.quic && !options.transportParameters) {
-      throw new TlsAlertError(AlertDescription.internal_error, "QUIC needs transportParameters");
-    }
+  }
+
+  /** False: this is the client. */
+  protected get isServer(): boolean {
+    return false;
   }
 
   /** The traffic keys' key schedule (after ServerHello), for tests and exporters. */
@@ -163,14 +150,14 @@ export class TlsClient extends HandshakeEndpoint {
       this.clientRandom = this.random(32);
       const s = this.#o.session;
       if (
-        s && this.#suites.includes(s.cipherSuite) && now >= s.receivedAt &&
+        s && this.suites.includes(s.cipherSuite) && now >= s.receivedAt &&
         now - s.receivedAt < s.lifetime * 1000 &&
         (s.serverName === undefined || s.serverName === this.#o.serverName)
       ) {
         this.#session = s;
       }
-      const shareGroups = (this.#o.keyShareGroups ?? [this.#groups[0]]).filter((g) =>
-        this.#groups.includes(g)
+      const shareGroups = (this.#o.keyShareGroups ?? [this.groups[0]]).filter((g) =>
+        this.groups.includes(g)
       );
       this.#shares = shareGroups.map((g) => new ClientKeyShare(g, this.random));
       const wantEarly = this.quic && !!this.#session && !!this.#o.enableEarlyData &&
@@ -204,7 +191,7 @@ export class TlsClient extends HandshakeEndpoint {
       type: ExtensionType.supported_versions,
       data: Uint8Array.of(2, TLS13_VERSION >> 8, TLS13_VERSION & 0xff),
     });
-    exts.push({ type: ExtensionType.supported_groups, data: encodeU16List(this.#groups, 2) });
+    exts.push({ type: ExtensionType.supported_groups, data: encodeU16List(this.groups, 2) });
     exts.push({
       type: ExtensionType.key_share,
       data: encodeClientKeyShares(
@@ -253,7 +240,7 @@ export class TlsClient extends HandshakeEndpoint {
     const ch = encodeClientHello({
       random: this.clientRandom,
       sessionId: new Uint8Array(0),
-      cipherSuites: this.#suites,
+      cipherSuites: this.suites,
       extensions: final,
     });
     if (session && binderHash) {
@@ -336,7 +323,7 @@ export class TlsClient extends HandshakeEndpoint {
     }
     if (sh.legacyVersion !== 0x0303) throw illegalParameter("bad legacy_version");
     if (sh.sessionId.length !== 0) throw illegalParameter("legacy_session_id not echoed");
-    if (!this.#suites.includes(sh.cipherSuite)) throw illegalParameter("cipher suite not offered");
+    if (!this.suites.includes(sh.cipherSuite)) throw illegalParameter("cipher suite not offered");
     if (sh.compression !== 0) throw illegalParameter("compression method must be null");
     if (sh.isHelloRetryRequest) return this.#onHelloRetryRequest(sh, msg);
 
@@ -377,15 +364,7 @@ export class TlsClient extends HandshakeEndpoint {
     ks.handshake(shared, this.#transcript.hash(this.#hash));
     this.#ks = ks;
     this.assertLevelDrained(EncryptionLevel.Initial);
-    this.logSecret(KeyLogLabel.clientHandshake, ks.clientHandshakeTrafficSecret);
-    this.logSecret(KeyLogLabel.serverHandshake, ks.serverHandshakeTrafficSecret);
-    this.emit({
-      type: "secrets",
-      level: EncryptionLevel.Handshake,
-      cipherSuite: this.cipherSuite,
-      read: ks.serverHandshakeTrafficSecret,
-      write: ks.clientHandshakeTrafficSecret,
-    });
+    this.installHandshakeSecrets(ks);
     this.#state = State.WaitEncryptedExtensions;
   }
 
@@ -402,7 +381,7 @@ export class TlsClient extends HandshakeEndpoint {
     if (!ksExt && !cookieExt) throw illegalParameter("HelloRetryRequest changes nothing");
     if (ksExt) {
       const g = decodeU16(ksExt, "key_share");
-      if (!this.#groups.includes(g)) throw illegalParameter("HRR group not offered");
+      if (!this.groups.includes(g)) throw illegalParameter("HRR group not offered");
       if (this.#shares.some((s) => s.group === g)) {
         throw illegalParameter("HRR asks for a group we already sent");
       }
@@ -503,33 +482,24 @@ export class TlsClient extends HandshakeEndpoint {
   }
 
   #onCertificateVerify(msg: HandshakeMessage): void {
-    const cv = decodeCertificateVerify(msg.body);
-    if (!SUPPORTED_SIGNATURE_SCHEMES.includes(cv.scheme)) {
-      throw illegalParameter("signature scheme not offered");
-    }
-    const content = certificateVerifyContent(true, this.#transcript.hash(this.#hash));
-    const verify = this.#o.signatureVerifier ?? verifySignature;
-    if (!verify(this.#leafSpki!, cv.scheme, content, cv.signature)) {
-      throw new TlsAlertError(AlertDescription.decrypt_error, "bad server CertificateVerify");
-    }
-    this.signatureScheme = cv.scheme;
+    this.signatureScheme = this.checkPeerCertificateVerify(
+      msg.body,
+      this.#transcript.hash(this.#hash),
+      this.#leafSpki!,
+      this.#o.signatureVerifier ?? verifySignature,
+    );
     this.#transcript.add(msg.raw);
     this.#state = State.WaitFinished;
   }
 
   #onFinished(msg: HandshakeMessage): void {
     const ks = this.#ks!;
-    const expected = finishedVerifyData(
+    this.checkPeerFinished(
       this.#hash,
       ks.serverHandshakeTrafficSecret,
       this.#transcript.hash(this.#hash),
+      msg.body,
     );
-    if (msg.body.length !== expected.length) {
-      throw new TlsAlertError(AlertDescription.decode_error, "bad Finished length");
-    }
-    if (!constantTimeEqual(msg.body, expected)) {
-      throw new TlsAlertError(AlertDescription.decrypt_error, "bad server Finished");
-    }
     this.#transcript.add(msg.raw);
     ks.application(this.#transcript.hash(this.#hash));
     this.assertLevelDrained(EncryptionLevel.Handshake);
@@ -563,18 +533,12 @@ export class TlsClient extends HandshakeEndpoint {
     this.#transcript.add(fin);
     parts.push(fin);
     ks.resumption(this.#transcript.hash(this.#hash));
-    let len = 0;
-    for (const p of parts) len += p.length;
-    const flight = new Uint8Array(len);
-    len = 0;
-    for (const p of parts) {
-      flight.set(p, len);
-      len += p.length;
-    }
-    this.emit({ type: "handshakeData", level: EncryptionLevel.Handshake, data: flight });
-    this.logSecret(KeyLogLabel.clientTraffic0, ks.clientApplicationTrafficSecret);
-    this.logSecret(KeyLogLabel.serverTraffic0, ks.serverApplicationTrafficSecret);
-    this.logSecret(KeyLogLabel.exporter, ks.exporterMasterSecret);
+    this.emit({
+      type: "handshakeData",
+      level: EncryptionLevel.Handshake,
+      data: concatBytes(parts),
+    });
+    this.logApplicationSecrets(ks);
     this.emit({
       type: "secrets",
       level: EncryptionLevel.OneRtt,

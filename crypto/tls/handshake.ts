@@ -6,10 +6,21 @@
  */
 import { QuicError, TransportErrorCode } from "../../quic/proto/errors.ts";
 import { AlertDescription, TlsAlertError } from "./alert.ts";
-import { formatKeyLogLine } from "./keylog.ts";
+import { formatKeyLogLine, KeyLogLabel } from "./keylog.ts";
 import type { EncryptionLevelValue, TlsCommonOptions, TlsEvent } from "./types.ts";
-import { NamedGroup } from "./types.ts";
+import { EncryptionLevel, NamedGroup } from "./types.ts";
 import { CipherSuite } from "../cipher_suites.ts";
+import type { HashName } from "../hkdf.ts";
+import {
+  constantTimeEqual,
+  finishedVerifyData,
+  type KeySchedule,
+  suiteHash,
+} from "./key_schedule.ts";
+import { isSupportedGroup } from "./key_share.ts";
+import { decodeCertificateVerify } from "./messages.ts";
+import { SUPPORTED_SIGNATURE_SCHEMES } from "./signature.ts";
+import { illegalParameter } from "./tls_codec.ts";
 
 /**
  * Largest handshake message accepted, except Certificate.
@@ -131,6 +142,27 @@ export function certificateVerifyContent(server: boolean, transcriptHash: Uint8A
 }
 
 /**
+ * Concatenates byte strings (a flight of handshake messages).
+ *
+ * @example
+ * ```ts
+ * import { concatBytes } from "@gquic/core/crypto";
+ * console.log(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)])); // Uint8Array(3) [1, 2, 3]
+ * ```
+ */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  len = 0;
+  for (const p of parts) {
+    out.set(p, len);
+    len += p.length;
+  }
+  return out;
+}
+
+/**
  * Base of {@link TlsClient} and {@link TlsServer}: buffering, events, errors.
  *
  * @example
@@ -165,6 +197,10 @@ export abstract class HandshakeEndpoint {
   protected clientRandom: Uint8Array = new Uint8Array(32);
   /** Time of the current call. */
   protected now = 0;
+  /** Our cipher suites (known ones only), in preference order. */
+  protected readonly suites: number[];
+  /** Our groups (implemented ones only), in preference order. */
+  protected readonly groups: number[];
 
   readonly #events: TlsEvent[] = [];
   readonly #buffers: (Uint8Array | undefined)[] = [undefined, undefined, undefined, undefined];
@@ -179,7 +215,84 @@ export abstract class HandshakeEndpoint {
     this.random = options.random;
     this.quic = options.quic ?? true;
     this.#keyLog = options.keyLog;
+    this.suites = (options.cipherSuites ?? DEFAULT_CIPHER_SUITES).filter((s) => suiteHash(s));
+    this.groups = (options.groups ?? DEFAULT_GROUPS).filter(isSupportedGroup);
+    if (this.suites.length === 0 || this.groups.length === 0) {
+      throw new TlsAlertError(AlertDescription.internal_error, "no cipher suites or groups");
+    }
+    if (this.quic && !options.transportParameters) {
+      throw new TlsAlertError(AlertDescription.internal_error, "QUIC needs transportParameters");
+    }
   }
+
+  /**
+   * Checks the peer's Finished (RFC 8446 §4.4.4) against the transcript so
+   * far: wrong length is decode_error, wrong value decrypt_error.
+   */
+  protected checkPeerFinished(
+    hash: HashName,
+    peerBaseKey: Uint8Array,
+    transcriptHash: Uint8Array,
+    body: Uint8Array,
+  ): void {
+    const expected = finishedVerifyData(hash, peerBaseKey, transcriptHash);
+    if (body.length !== expected.length) {
+      throw new TlsAlertError(AlertDescription.decode_error, "bad Finished length");
+    }
+    if (!constantTimeEqual(body, expected)) {
+      const who = this.isServer ? "client" : "server";
+      throw new TlsAlertError(AlertDescription.decrypt_error, `bad ${who} Finished`);
+    }
+  }
+
+  /**
+   * Checks the peer's CertificateVerify (RFC 8446 §4.4.3) with its leaf key;
+   * returns the scheme it used.
+   */
+  protected checkPeerCertificateVerify(
+    body: Uint8Array,
+    transcriptHash: Uint8Array,
+    peerSpki: Uint8Array,
+    verify: (spki: Uint8Array, scheme: number, data: Uint8Array, sig: Uint8Array) => boolean,
+  ): number {
+    const cv = decodeCertificateVerify(body);
+    if (!SUPPORTED_SIGNATURE_SCHEMES.includes(cv.scheme)) {
+      throw illegalParameter("signature scheme not offered");
+    }
+    // The peer signed with the other side's context string.
+    const content = certificateVerifyContent(!this.isServer, transcriptHash);
+    if (!verify(peerSpki, cv.scheme, content, cv.signature)) {
+      const who = this.isServer ? "client" : "server";
+      throw new TlsAlertError(AlertDescription.decrypt_error, `bad ${who} CertificateVerify`);
+    }
+    return cv.scheme;
+  }
+
+  /** Logs the handshake traffic secrets and emits them for the Handshake level. */
+  protected installHandshakeSecrets(ks: KeySchedule): void {
+    this.logSecret(KeyLogLabel.clientHandshake, ks.clientHandshakeTrafficSecret);
+    this.logSecret(KeyLogLabel.serverHandshake, ks.serverHandshakeTrafficSecret);
+    const [read, write] = this.isServer
+      ? [ks.clientHandshakeTrafficSecret, ks.serverHandshakeTrafficSecret]
+      : [ks.serverHandshakeTrafficSecret, ks.clientHandshakeTrafficSecret];
+    this.emit({
+      type: "secrets",
+      level: EncryptionLevel.Handshake,
+      cipherSuite: this.cipherSuite,
+      read,
+      write,
+    });
+  }
+
+  /** Logs the application traffic and exporter secrets (RFC 8446 §7.1). */
+  protected logApplicationSecrets(ks: KeySchedule): void {
+    this.logSecret(KeyLogLabel.clientTraffic0, ks.clientApplicationTrafficSecret);
+    this.logSecret(KeyLogLabel.serverTraffic0, ks.serverApplicationTrafficSecret);
+    this.logSecret(KeyLogLabel.exporter, ks.exporterMasterSecret);
+  }
+
+  /** True for the server side. */
+  protected abstract get isServer(): boolean;
 
   /** The next event, or undefined when none is pending. */
   pollEvent(): TlsEvent | undefined {

@@ -29,8 +29,7 @@ import { decodeOfferedPsks, decodePskModes, PSK_DHE_KE } from "./extensions_psk.
 import { illegalParameter } from "./tls_codec.ts";
 import {
   certificateVerifyContent,
-  DEFAULT_CIPHER_SUITES,
-  DEFAULT_GROUPS,
+  concatBytes,
   HandshakeEndpoint,
   type HandshakeMessage,
   protocolViolation,
@@ -43,11 +42,10 @@ import {
   resumptionPsk,
   suiteHash,
 } from "./key_schedule.ts";
-import { isSupportedGroup, serverKeyExchange } from "./key_share.ts";
+import { serverKeyExchange } from "./key_share.ts";
 import { KeyLogLabel } from "./keylog.ts";
 import {
   decodeCertificate,
-  decodeCertificateVerify,
   encodeCertificate,
   encodeCertificateRequest,
   encodeCertificateVerify,
@@ -113,18 +111,6 @@ function certificateMessage(chain: Uint8Array[]): Uint8Array {
   return msg;
 }
 
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  len = 0;
-  for (const p of parts) {
-    out.set(p, len);
-    len += p.length;
-  }
-  return out;
-}
-
 /**
  * A TLS 1.3 server.
  *
@@ -144,8 +130,6 @@ function concatAll(parts: Uint8Array[]): Uint8Array {
  */
 export class TlsServer extends HandshakeEndpoint {
   readonly #o: TlsServerOptions;
-  readonly #suites: number[];
-  readonly #groups: number[];
   #state = State.WaitClientHello;
   #transcript = new Transcript();
   #hash: HashName = "sha256";
@@ -168,16 +152,13 @@ export class TlsServer extends HandshakeEndpoint {
   constructor(options: TlsServerOptions) {
     super(options);
     this.#o = options;
-    this.#suites = (options.cipherSuites ?? DEFAULT_CIPHER_SUITES).filter((s) => suiteHash(s));
-    this.#groups = (options.groups ?? DEFAULT_GROUPS).filter(isSupportedGroup);
     this.#earlyDataContext = options.earlyDataContext ?? options.transportParameters ??
       new Uint8Array(0);
-    if (this.#suites.length === 0 || this.#groups.length === 0) {
-      throw new TlsAlertError(AlertDescription.internal_error, "no cipher suites or groups");
-    }
-    if (this.quic && !options.transportParameters) {
-      throw new TlsAlertError(AlertDescription.internal_error, "QUIC needs transportParameters");
-    }
+  }
+
+  /** True: this is the server. */
+  protected get isServer(): boolean {
+    return true;
   }
 
   /** The key schedule (after ClientHello), for tests and exporters. */
@@ -250,7 +231,7 @@ export class TlsServer extends HandshakeEndpoint {
     this.#sessionId = ch.sessionId.slice();
 
     // Cipher suite: our preference among the client's (GREASE is just unknown).
-    let suite = this.#suites.find((s) => ch.cipherSuites.includes(s));
+    let suite = this.suites.find((s) => ch.cipherSuites.includes(s));
     if (suite === undefined) {
       throw new TlsAlertError(AlertDescription.handshake_failure, "no common cipher suite");
     }
@@ -312,12 +293,12 @@ export class TlsServer extends HandshakeEndpoint {
         throw illegalParameter("ClientHello2 lacks the requested key share");
       }
     } else {
-      for (const g of this.#groups) {
+      for (const g of this.groups) {
         share = shares.find((s) => s.group === g);
         if (share) break;
       }
     }
-    const hrrGroup = share ? 0 : this.#groups.find((g) => clientGroups.includes(g));
+    const hrrGroup = share ? 0 : this.groups.find((g) => clientGroups.includes(g));
     if (!share && hrrGroup === undefined) {
       throw new TlsAlertError(AlertDescription.handshake_failure, "no common group");
     }
@@ -393,15 +374,7 @@ export class TlsServer extends HandshakeEndpoint {
     ks.handshake(kx.sharedSecret, this.#transcript.hash(this.#hash));
     this.assertLevelDrained(EncryptionLevel.Initial);
     this.emit({ type: "handshakeData", level: EncryptionLevel.Initial, data: sh });
-    this.logSecret(KeyLogLabel.clientHandshake, ks.clientHandshakeTrafficSecret);
-    this.logSecret(KeyLogLabel.serverHandshake, ks.serverHandshakeTrafficSecret);
-    this.emit({
-      type: "secrets",
-      level: EncryptionLevel.Handshake,
-      cipherSuite: suite,
-      read: ks.clientHandshakeTrafficSecret,
-      write: ks.serverHandshakeTrafficSecret,
-    });
+    this.installHandshakeSecrets(ks);
 
     // Second flight: EncryptedExtensions [CertificateRequest Certificate CertificateVerify] Finished.
     const flight: Uint8Array[] = [];
@@ -460,10 +433,12 @@ export class TlsServer extends HandshakeEndpoint {
     this.#transcript.add(fin);
     flight.push(fin);
     ks.application(this.#transcript.hash(this.#hash));
-    this.emit({ type: "handshakeData", level: EncryptionLevel.Handshake, data: concatAll(flight) });
-    this.logSecret(KeyLogLabel.clientTraffic0, ks.clientApplicationTrafficSecret);
-    this.logSecret(KeyLogLabel.serverTraffic0, ks.serverApplicationTrafficSecret);
-    this.logSecret(KeyLogLabel.exporter, ks.exporterMasterSecret);
+    this.emit({
+      type: "handshakeData",
+      level: EncryptionLevel.Handshake,
+      data: concatBytes(flight),
+    });
+    this.logApplicationSecrets(ks);
     // RFC 9001 §4.1.1 / §5.7: the server may send 1-RTT data now; it reads 1-RTT after Finished.
     this.emit({
       type: "secrets",
@@ -527,7 +502,7 @@ export class TlsServer extends HandshakeEndpoint {
       let useSuite = suite;
       if (suiteHash(suite) !== h) {
         if (second) continue; // the suite is fixed by the HelloRetryRequest
-        const alt = this.#suites.find((s) => ch.cipherSuites.includes(s) && suiteHash(s) === h);
+        const alt = this.suites.find((s) => ch.cipherSuites.includes(s) && suiteHash(s) === h);
         if (alt === undefined) continue;
         useSuite = alt;
       }
@@ -600,31 +575,24 @@ export class TlsServer extends HandshakeEndpoint {
   }
 
   #onCertificateVerify(msg: HandshakeMessage): void {
-    const cv = decodeCertificateVerify(msg.body);
-    if (!SUPPORTED_SIGNATURE_SCHEMES.includes(cv.scheme)) {
-      throw illegalParameter("signature scheme not offered");
-    }
-    const content = certificateVerifyContent(false, this.#transcript.hash(this.#hash));
-    if (!verifySignature(this.#clientSpki!, cv.scheme, content, cv.signature)) {
-      throw new TlsAlertError(AlertDescription.decrypt_error, "bad client CertificateVerify");
-    }
+    this.checkPeerCertificateVerify(
+      msg.body,
+      this.#transcript.hash(this.#hash),
+      this.#clientSpki!,
+      verifySignature,
+    );
     this.#transcript.add(msg.raw);
     this.#state = State.WaitFinished;
   }
 
   #onFinished(msg: HandshakeMessage): void {
     const ks = this.#ks!;
-    const expected = finishedVerifyData(
+    this.checkPeerFinished(
       this.#hash,
       ks.clientHandshakeTrafficSecret,
       this.#transcript.hash(this.#hash),
+      msg.body,
     );
-    if (msg.body.length !== expected.length) {
-      throw new TlsAlertError(AlertDescription.decode_error, "bad Finished length");
-    }
-    if (!constantTimeEqual(msg.body, expected)) {
-      throw new TlsAlertError(AlertDescription.decrypt_error, "bad client Finished");
-    }
     this.#transcript.add(msg.raw);
     ks.resumption(this.#transcript.hash(this.#hash));
     this.assertLevelDrained(EncryptionLevel.Handshake);
