@@ -105,6 +105,10 @@ export const encoderTuning = {
   minSightings: 1,
   minSightingsSpeculative: 2,
   modelAdmits: false,
+  evictByValue: true,
+  keepWeight: 1,
+  forcedShare: 1,
+  freezeWindow: 2,
   priorRepeat: 0.5,
   nameOnly: true,
   scarceShare: 0.1,
@@ -139,6 +143,7 @@ export class QpackEncoder {
   private readonly section = new OutBuf(256);
   private readonly unacked = new Map<number, UnackedSection[]>();
   private readonly model = new RecurrenceModel(encoderTuning.priorRepeat);
+  private readonly valueOf = (a: number): number => this.#entryValue(a);
   private capacitySent = false;
   private decoderPending = new Uint8Array(0);
   // Per-section state.
@@ -148,6 +153,7 @@ export class QpackEncoder {
   private blocking = false;
   private speculate = false;
   private seq = 0;
+  private lastInsertSeq = 0;
 
   /**
    * Creates an encoder.
@@ -261,10 +267,12 @@ export class QpackEncoder {
         if (this.#draining(a)) {
           // Refresh an entry that is about to be evicted (RFC 9204 §2.1.1.1).
           if (this.mayBlock || this.blocking) {
-            if (this.#mayInsert(t.sizeOf(a), a)) a = this.#duplicate(a);
+            if (this.#mayInsert(t.sizeOf(a), a, this.#entryValue(a))) a = this.#duplicate(a);
           } else {
             this.#ref(a); // pin first so the Duplicate cannot evict it
-            if (this.speculate && this.#mayInsert(t.sizeOf(a), a)) this.#duplicate(a);
+            if (this.speculate && this.#mayInsert(t.sizeOf(a), a, this.#entryValue(a))) {
+              this.#duplicate(a);
+            }
             this.reps.push({ kind: DYNAMIC_INDEXED, index: a, name, value, neverIndex });
             return;
           }
@@ -275,11 +283,11 @@ export class QpackEncoder {
       }
       const canRef = this.mayBlock || this.blocking;
       const size = name.length + value.length + ENTRY_OVERHEAD;
-      if (
-        a < 0 && (canRef || this.speculate) &&
-        size <= this.targetCapacity * encoderTuning.maxEntryShare &&
-        this.#worthInserting(name, value, size, canRef, pred) && this.#mayInsert(size)
-      ) {
+      const benefit = a < 0 && (canRef || this.speculate) &&
+          size <= this.targetCapacity * encoderTuning.maxEntryShare
+        ? this.#insertBenefit(name, value, size, canRef, pred)
+        : -Infinity;
+      if (benefit >= 0 && this.#mayInsert(size, -1, benefit, encoderTuning.evictByValue)) {
         const n = this.#insert(name, value);
         if (canRef) {
           this.#ref(n);
@@ -296,22 +304,37 @@ export class QpackEncoder {
   // The admission test: expected savings on later references against the
   // insertion's encoder-stream bytes (net of the literal it replaces now
   // when this section may reference the new entry) and the table space.
-  #worthInserting(
+  // Returns the net benefit in octets (what evictions may cost at most), or
+  // -Infinity when the entry should not be inserted.
+  #insertBenefit(
     name: string,
     value: string,
     size: number,
     canRef: boolean,
     pred: Prediction,
-  ): boolean {
+  ): number {
     const literal = this.#literalCost(name, value);
     const insert = this.#insertCost(name, value);
     const indexed = 1; // an Indexed Field Line is one octet for recent entries
     const gain = literal - indexed;
     const extra = canRef ? insert + indexed - literal : insert;
+    const net = pred.expectedUses * gain - extra - encoderTuning.spaceCost * size;
     const min = canRef ? encoderTuning.minSightings : encoderTuning.minSightingsSpeculative;
-    if (pred.sightings >= min) return true;
-    if (!encoderTuning.modelAdmits) return false;
-    return pred.expectedUses * gain > extra + encoderTuning.spaceCost * size;
+    // A field seen often enough is admitted even when the estimate is low,
+    // but then may only push out entries worth nothing.
+    if (pred.sightings >= min) return Math.max(net * encoderTuning.forcedShare, 0);
+    return encoderTuning.modelAdmits && net > 0 ? net : -Infinity;
+  }
+
+  // What keeping entry `a` is worth: nothing when no section used it within
+  // the hot window, else its expected further uses times the value octets
+  // an index saves.
+  #entryValue(a: number): number {
+    const t = this.table;
+    if (t.lastUse(a) < this.seq - encoderTuning.hotWindow) return 0;
+    const name = t.name(a), value = t.value(a);
+    const repeats = this.model.expectedRepeats(name, fieldKey(name, value));
+    return encoderTuning.keepWeight * (repeats + 1) * stringLength(value, 7);
   }
 
   // Values of some names never repeat (digests, request ids) while the name
@@ -324,8 +347,8 @@ export class QpackEncoder {
     if (size > this.targetCapacity * encoderTuning.maxEntryShare) return;
     const gain = stringLength(name, 3) - 2;
     const cost = stringLength(name, 5) + 1;
-    if (pred.expectedNameUses * gain <= cost + encoderTuning.spaceCost * size) return;
-    if (this.#mayInsert(size)) this.#insert(name, "");
+    const net = pred.expectedNameUses * gain - cost - encoderTuning.spaceCost * size;
+    if (net > 0 && this.#mayInsert(size, -1, net)) this.#insert(name, "");
   }
 
   // Octets of the literal #literal would write for this field now.
@@ -358,7 +381,8 @@ export class QpackEncoder {
     return t.bytesBefore(a) < t.capacity * share && t.size + t.sizeOf(a) > t.capacity * (1 - share);
   }
 
-  #mayInsert(size: number, except = -1): boolean {
+  // Whether `size` octets can be made free for an insert worth `benefit`.
+  #mayInsert(size: number, except: number, benefit: number, byValue = false): boolean {
     const t = this.table;
     if (t.capacity === 0 && this.targetCapacity > 0) {
       // RFC 9204 §3.2.3: the table starts at 0; announce our capacity first.
@@ -367,7 +391,12 @@ export class QpackEncoder {
       this.capacitySent = true;
     }
     const w = encoderTuning.hotWindow;
-    return t.canMakeRoom(size, w > 0 ? this.seq - w : Infinity, except);
+    if (t.canMakeRoom(size, w > 0 ? this.seq - w : Infinity, except)) return true;
+    // A table whose entries are all hot refuses every insert and freezes
+    // (small tables): after `freezeWindow` sections without an insert, an
+    // entry worth more than the hot entries it evicts may push them out.
+    return byValue && this.seq - this.lastInsertSeq > encoderTuning.freezeWindow &&
+      t.evictionCost(size, this.valueOf, except) <= benefit;
   }
 
   #duplicate(a: number): number {
@@ -378,6 +407,7 @@ export class QpackEncoder {
     if (t.has(a)) t.retire(a);
     const d = t.insert(name, value);
     t.touch(d, this.seq);
+    this.lastInsertSeq = this.seq;
     return d;
   }
 
@@ -395,6 +425,7 @@ export class QpackEncoder {
       writeString(enc, 0x40, 5, name); // Insert With Literal Name (§4.3.3)
     }
     writeString(enc, 0x00, 7, value);
+    this.lastInsertSeq = this.seq;
     return t.insert(name, value);
   }
 

@@ -60,6 +60,17 @@ export class RecurrenceModel {
   constructor(private readonly priorRepeat = 0.5) {}
 
   /**
+   * Expected further sightings of a key already seen (the continuation
+   * estimate of its name), without recording anything.
+   */
+  expectedRepeats(name: string, key: string): number {
+    const st = this.names.get(name);
+    if (st === undefined || !this.keys.has(key)) return 0;
+    const q = Math.min(MAX_CONTINUATION, (st.later + 0.5) / (st.second + st.later + 1));
+    return q / (1 - q);
+  }
+
+  /**
    * Records one sighting of (name, key) and returns the prediction made
    * *before* it (the returned object is reused by the next call).
    */

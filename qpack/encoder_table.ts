@@ -28,7 +28,7 @@ export class EncoderTable {
   private values: string[] = [];
   private refs: number[] = [];
   // lastUse[i]: sequence number of the section that last referenced the entry.
-  private lastUse: number[] = [];
+  private usedIn: number[] = [];
   // starts[i]: total bytes inserted before the entry, for draining checks.
   private starts: number[] = [];
   private insertedBytes = 0;
@@ -87,12 +87,12 @@ export class EncoderTable {
 
   /** Records that entry `a` was used by section `seq`. */
   touch(a: number, seq: number): void {
-    this.lastUse[this.head + a - this.dropped] = seq;
+    this.usedIn[this.head + a - this.dropped] = seq;
   }
 
   /** Marks entry `a` as superseded (a newer copy exists), so it may go first. */
   retire(a: number): void {
-    this.lastUse[this.head + a - this.dropped] = -Infinity;
+    this.usedIn[this.head + a - this.dropped] = -Infinity;
   }
 
   /**
@@ -106,11 +106,36 @@ export class EncoderTable {
     let a = this.dropped;
     while (free < size) {
       if (a >= this.insertCount || !this.evictable(a)) return false;
-      if (a !== except && this.lastUse[this.head + a - this.dropped] >= coldBefore) return false;
+      if (a !== except && this.usedIn[this.head + a - this.dropped] >= coldBefore) return false;
       free += this.sizeOf(a);
       a++;
     }
     return true;
+  }
+
+  /** Section sequence number that last referenced entry `a` (-Infinity if none). */
+  lastUse(a: number): number {
+    return this.usedIn[this.head + a - this.dropped];
+  }
+
+  /**
+   * What making room for `size` more bytes would cost: the sum of
+   * `valueOf(a)` over the oldest entries that would be evicted (FIFO,
+   * RFC 9204 §3.2.2), or Infinity when one of them may not be evicted yet
+   * (§2.1.1) or `size` exceeds the capacity. `except` costs nothing.
+   */
+  evictionCost(size: number, valueOf: (a: number) => number, except = -1): number {
+    if (size > this.capacity) return Infinity;
+    let free = this.capacity - this.size;
+    let a = this.dropped;
+    let cost = 0;
+    while (free < size) {
+      if (a >= this.insertCount || !this.evictable(a)) return Infinity;
+      if (a !== except) cost += valueOf(a);
+      free += this.sizeOf(a);
+      a++;
+    }
+    return cost;
   }
 
   /** Inserts after evicting as needed; the caller checked {@link canMakeRoom}. */
@@ -121,7 +146,7 @@ export class EncoderTable {
     this.names.push(name);
     this.values.push(value);
     this.refs.push(0);
-    this.lastUse.push(-Infinity);
+    this.usedIn.push(-Infinity);
     this.starts.push(this.insertedBytes);
     this.insertedBytes += size;
     this.size += size;
@@ -150,7 +175,7 @@ export class EncoderTable {
       this.names = this.names.slice(this.head);
       this.values = this.values.slice(this.head);
       this.refs = this.refs.slice(this.head);
-      this.lastUse = this.lastUse.slice(this.head);
+      this.usedIn = this.usedIn.slice(this.head);
       this.starts = this.starts.slice(this.head);
       this.head = 0;
     }
