@@ -16,7 +16,6 @@ import {
   encodeCookie,
   encodeU16,
   encodeU16List,
-  encodeU32,
   ExtensionType,
   TLS13_VERSION,
 } from "./extensions.ts";
@@ -51,12 +50,16 @@ import {
   encodeCertificateVerify,
   encodeEncryptedExtensions,
   encodeFinished,
-  encodeNewSessionTicket,
   HandshakeType,
   HRR_RANDOM,
 } from "./messages.ts";
 import { decodeClientHello, encodeServerHello, type ParsedClientHello } from "./messages_hello.ts";
-import { decodeTicketState, encodeTicketState, type TicketState } from "./session_ticket.ts";
+import {
+  acceptEarlyData,
+  type AcceptedPsk,
+  choosePsk,
+  newSessionTicketMessage,
+} from "./server_resumption.ts";
 import {
   sign,
   signatureSchemesForKey,
@@ -78,17 +81,6 @@ const enum State {
   WaitCertificateVerify,
   WaitFinished,
   Connected,
-}
-
-/** RFC 8446 §8.3: accept 0-RTT only when the ticket age is this close to ours. */
-const MAX_TICKET_AGE_SKEW_MS = 10_000;
-
-interface AcceptedPsk {
-  psk: Uint8Array;
-  state: TicketState;
-  index: number;
-  identity: Uint8Array;
-  obfuscatedAge: number;
 }
 
 function missing(what: string): TlsAlertError {
@@ -313,7 +305,15 @@ export class TlsServer extends HandshakeEndpoint {
       const modes = ext.get(ExtensionType.psk_key_exchange_modes);
       if (!modes) throw missing("psk_key_exchange_modes");
       if (decodePskModes(modes).includes(PSK_DHE_KE)) {
-        const r = this.#choosePsk(msg, ch, suite, second);
+        const r = choosePsk(msg.raw, ch, {
+          ticketKeys: o.ticketKeys,
+          suites: this.suites,
+          suite,
+          second,
+          serverName: this.serverName ?? "",
+          transcript: this.#transcript,
+          now: this.now,
+        });
         if (r) {
           accepted = r.psk;
           suite = r.suite;
@@ -328,7 +328,15 @@ export class TlsServer extends HandshakeEndpoint {
     // 0-RTT decision (RFC 8446 §4.2.10, §8; RFC 9001 §4.6.2).
     const offeredEarly = ext.has(ExtensionType.early_data);
     if (offeredEarly && accepted && !second) {
-      this.earlyDataAccepted = this.#acceptEarlyData(accepted);
+      // RFC 9001 §4.6.2: 0-RTT only in QUIC here, and only when enabled.
+      this.earlyDataAccepted = this.quic && !!o.enableEarlyData &&
+        acceptEarlyData(accepted, {
+          antiReplay: o.antiReplay,
+          cipherSuite: suite,
+          alpn: this.alpnProtocol ?? "",
+          earlyDataContext: this.#earlyDataContext,
+          now: this.now,
+        });
     }
 
     // Key exchange. The server random is drawn before the key share (RFC 8448 order).
@@ -481,74 +489,6 @@ export class TlsServer extends HandshakeEndpoint {
     this.#state = State.WaitClientHello2;
   }
 
-  /** Finds a PSK identity we issued, checks its binder; returns it with the suite to use. */
-  #choosePsk(
-    msg: HandshakeMessage,
-    ch: ParsedClientHello,
-    suite: number,
-    second: boolean,
-  ): { psk: AcceptedPsk; suite: number } | undefined {
-    const offered = decodeOfferedPsks(ch.extensions.get(ExtensionType.pre_shared_key)!);
-    for (let i = 0; i < offered.identities.length; i++) {
-      const id = offered.identities[i];
-      const plain = this.#o.ticketKeys!.open(id.identity, this.now);
-      const state = plain ? decodeTicketState(plain) : undefined;
-      if (!state) continue;
-      const age = this.now - state.issuedAt;
-      if (age < 0 || age > state.lifetime * 1000) continue;
-      if (state.serverName !== (this.serverName ?? "")) continue;
-      const h = suiteHash(state.cipherSuite);
-      if (!h) continue;
-      let useSuite = suite;
-      if (suiteHash(suite) !== h) {
-        if (second) continue; // the suite is fixed by the HelloRetryRequest
-        const alt = this.suites.find((s) => ch.cipherSuites.includes(s) && suiteHash(s) === h);
-        if (alt === undefined) continue;
-        useSuite = alt;
-      }
-      // RFC 8446 §4.2.11.2: verify the binder over the truncated ClientHello.
-      const truncated = msg.raw.subarray(0, 4 + ch.bindersOffset);
-      const ks = new KeySchedule(h, state.psk);
-      const expected = finishedVerifyData(h, ks.binderKey(), this.#transcript.hash(h, truncated));
-      if (!constantTimeEqual(expected, offered.binders[i])) {
-        throw new TlsAlertError(AlertDescription.decrypt_error, "bad PSK binder");
-      }
-      return {
-        psk: {
-          psk: state.psk,
-          state,
-          index: i,
-          identity: id.identity,
-          obfuscatedAge: id.obfuscatedTicketAge,
-        },
-        suite: useSuite,
-      };
-    }
-    return undefined;
-  }
-
-  #acceptEarlyData(p: AcceptedPsk): boolean {
-    const o = this.#o;
-    const s = p.state;
-    if (!this.quic || !o.enableEarlyData || !o.antiReplay) {
-      return false;
-    }
-    if (p.index !== 0 || s.maxEarlyData === 0) return false; // RFC 8446 §4.2.10
-    if (s.cipherSuite !== this.cipherSuite) return false;
-    if (s.alpn !== (this.alpnProtocol ?? "")) return false;
-    if (!constantTimeEqual(s.earlyDataContext, this.#earlyDataContext)) return false;
-    // RFC 8446 §8.3: the client's view of the ticket age must match ours.
-    const clientAge = (p.obfuscatedAge - s.ageAdd) >>> 0;
-    const serverAge = this.now - s.issuedAt;
-    if (Math.abs(clientAge - serverAge) > MAX_TICKET_AGE_SKEW_MS) return false;
-    // RFC 8446 §8.1: each ticket is good for 0-RTT once.
-    return o.antiReplay.checkAndRecord(
-      p.identity,
-      s.issuedAt + s.lifetime * 1000 + MAX_TICKET_AGE_SKEW_MS,
-      this.now,
-    );
-  }
-
   #onCertificate(msg: HandshakeMessage): void {
     const cm = decodeCertificate(msg.body);
     if (cm.context.length !== 0) throw illegalParameter("wrong certificate_request_context");
@@ -628,32 +568,20 @@ export class TlsServer extends HandshakeEndpoint {
   #sendTicket(): void {
     const o = this.#o;
     const nonce = Uint8Array.of(this.#ticketNonce++ & 0xff);
-    const lifetime = Math.min(o.ticketLifetime ?? 86400, 604800);
     const r = this.random(4);
-    const ageAdd = ((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0;
-    const maxEarlyData = this.quic && o.enableEarlyData ? 0xffffffff : 0;
-    const psk = resumptionPsk(this.#hash, this.#ks!.resumptionMasterSecret, nonce);
-    const ticket = o.ticketKeys!.seal(
-      encodeTicketState({
-        cipherSuite: this.cipherSuite,
-        issuedAt: this.now,
-        ageAdd,
-        lifetime,
-        maxEarlyData,
-        psk,
-        alpn: this.alpnProtocol ?? "",
-        earlyDataContext: this.#earlyDataContext,
-        serverName: this.serverName ?? "",
-      }),
-      this.now,
-    );
-    const exts: RawExtension[] = [];
     // RFC 9001 §4.6.1: in QUIC, max_early_data_size is 0xffffffff.
-    if (maxEarlyData) exts.push({ type: ExtensionType.early_data, data: encodeU32(maxEarlyData) });
-    this.emit({
-      type: "handshakeData",
-      level: EncryptionLevel.OneRtt,
-      data: encodeNewSessionTicket({ lifetime, ageAdd, nonce, ticket, extensions: exts }),
-    });
+    const maxEarlyData = this.quic && o.enableEarlyData ? 0xffffffff : 0;
+    const data = newSessionTicketMessage(o.ticketKeys!, nonce, {
+      cipherSuite: this.cipherSuite,
+      issuedAt: this.now,
+      ageAdd: ((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0,
+      lifetime: Math.min(o.ticketLifetime ?? 86400, 604800),
+      maxEarlyData,
+      psk: resumptionPsk(this.#hash, this.#ks!.resumptionMasterSecret, nonce),
+      alpn: this.alpnProtocol ?? "",
+      earlyDataContext: this.#earlyDataContext,
+      serverName: this.serverName ?? "",
+    }, this.now);
+    this.emit({ type: "handshakeData", level: EncryptionLevel.OneRtt, data });
   }
 }
