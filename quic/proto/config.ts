@@ -40,8 +40,19 @@ export interface TransportConfig {
   maxUdpPayloadSize?: number;
   /** Largest datagram we send before PMTU discovery (default 1200, RFC 9000 §14). */
   initialMaxDatagramSize?: number;
-  /** Upper bound on our datagram size even if the peer allows more (default 1452). */
+  /**
+   * Ceiling of PMTU discovery (RFC 8899) even if the peer allows more
+   * (default 1452: a 1500-byte Ethernet MTU less IPv6 and UDP headers).
+   * Deno cannot set the DF bit, so a probe above the local interface's MTU
+   * would be fragmented rather than lost: keep this at the MTU you expect.
+   */
   maxDatagramSize?: number;
+  /**
+   * PMTU discovery ceiling towards a loopback peer (127.0.0.0/8, ::1), whose
+   * interface MTU is 65536 (default 16384: larger datagrams overflow the
+   * receiver's default socket buffer in fewer packets).
+   */
+  loopbackMaxDatagramSize?: number;
   /** initial_max_data: connection receive window (default 16 MiB). */
   initialMaxData?: number;
   /** initial_max_stream_data_bidi_local (default 1 MiB). */
@@ -110,6 +121,7 @@ export const DEFAULT_TRANSPORT_CONFIG: Readonly<ResolvedTransportConfig> = Objec
   maxUdpPayloadSize: 65527,
   initialMaxDatagramSize: 1200,
   maxDatagramSize: 1452,
+  loopbackMaxDatagramSize: 16384,
   initialMaxData: 16 * 1024 * 1024,
   initialMaxStreamDataBidiLocal: 1024 * 1024,
   initialMaxStreamDataBidiRemote: 1024 * 1024,

@@ -23,6 +23,7 @@ import type { PacketHeader } from "./header.ts";
 import { discardSpace, resetInitialSpace } from "./conn_recovery.ts";
 import { applyPeerStreamParams } from "./conn_streams.ts";
 import { cidEqual } from "./cid.ts";
+import { isLoopbackAddress } from "./pmtud.ts";
 import { enterClosed } from "./conn_close.ts";
 
 /** Encryption level of a space's CRYPTO stream (RFC 9001 §4). */
@@ -183,12 +184,6 @@ function onTlsComplete(c: ConnCore, now: number): void {
   if (c.phase === ConnPhase.HANDSHAKE) c.phase = ConnPhase.ESTABLISHED;
   // RFC 9000 §10.1: the effective idle timeout is the minimum of both.
   if (p.maxIdleTimeout > 0) c.idleTimeout = Math.min(c.idleTimeout, p.maxIdleTimeout);
-  // RFC 9000 §18.2 max_udp_payload_size: never exceed the peer's limit.
-  c.maxDatagramSize = Math.max(
-    1200,
-    Math.min(c.cfg.maxDatagramSize, p.maxUdpPayloadSize),
-  );
-  c.cc.setMaxDatagramSize(c.maxDatagramSize);
   c.recovery.setPeerMaxAckDelay(p.maxAckDelay);
   if (p.statelessResetToken) c.peerCids.setInitialResetToken(p.statelessResetToken);
   c.localCids.setPeerLimit(Math.min(p.activeConnectionIdLimit, 8));
@@ -201,7 +196,19 @@ function onTlsComplete(c: ConnCore, now: number): void {
     c.handshakeDonePending = true;
     discardSpace(c, c.spaces[HANDSHAKE], now);
     c.recovery.onHandshakeConfirmed(now);
+    startPmtud(c, now);
   }
+}
+
+/**
+ * RFC 9000 §14.3.1: DPLPMTUD starts once the handshake is confirmed; the
+ * search never goes past the peer's max_udp_payload_size (§18.2).
+ */
+function startPmtud(c: ConnCore, now: number): void {
+  const cap = isLoopbackAddress(c.remote.hostname)
+    ? Math.max(c.cfg.maxDatagramSize, c.cfg.loopbackMaxDatagramSize)
+    : c.cfg.maxDatagramSize;
+  c.pmtud.start(Math.min(cap, c.peerParams?.maxUdpPayloadSize ?? 1200), now);
 }
 
 /** HANDSHAKE_DONE (RFC 9000 §19.20): the client's handshake is confirmed. */
@@ -210,6 +217,7 @@ export function onHandshakeDone(c: ConnCore, now: number): void {
   c.handshakeConfirmed = true;
   discardSpace(c, c.spaces[HANDSHAKE], now);
   c.recovery.onHandshakeConfirmed(now);
+  startPmtud(c, now);
 }
 
 /** Client: follow a Retry (RFC 9000 §17.2.5.2). */

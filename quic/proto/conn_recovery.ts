@@ -32,9 +32,27 @@ export function createRecovery(
     isServer,
     congestionControl: cc,
     rtt,
-    onPacketAcked: (space, pn, info) => onPacketAcked(core, space, pn, info),
-    onPacketLost: (space, _pn, info) => onPacketLost(core, space, info),
+    onPacketAcked: (space, pn, info, size) => {
+      if (space === APPLICATION && core.pmtud.onPacketAcked(pn, size ?? 0)) applyPmtu(core);
+      onPacketAcked(core, space, pn, info);
+    },
+    onPacketLost: (space, pn, info, size) => {
+      if (space === APPLICATION && core.pmtud.onPacketLost(pn, size ?? 0)) applyPmtu(core);
+      onPacketLost(core, space, info);
+    },
   });
+}
+
+/**
+ * Uses the PLPMTU found by DPLPMTUD (RFC 8899) as the maximum datagram size;
+ * the congestion controller rescales its windows (RFC 9002 §7.2).
+ */
+export function applyPmtu(c: ConnCore): void {
+  const size = c.pmtud.mtu;
+  if (size === c.maxDatagramSize) return;
+  c.maxDatagramSize = size;
+  c.cc.setMaxDatagramSize(size);
+  c.pacer.update(c.cc.congestionWindow, c.rtt.smoothedRtt, 0, size);
 }
 
 function onPacketAcked(
@@ -107,6 +125,8 @@ export function onLossDetectionTimeout(c: ConnCore, now: number): void {
   const a = r.onLossDetectionTimeout(now);
   if (a.kind !== "pto") return;
   c.stats.ptoCount++;
+  // RFC 8899 §4.3: PTOs in a row while above BASE_PLPMTU suggest a black hole.
+  if (c.pmtud.onPto(r.ptoCount, now)) applyPmtu(c);
   if (a.antiDeadlock) return;
   requeueForProbe(c, c.spaces[a.space]);
   // RFC 9002 §6.2.4: also probe Handshake alongside Initial when it has data in flight.

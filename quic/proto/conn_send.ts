@@ -90,6 +90,12 @@ export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number 
       c.pacingDeadline = now + Math.max(wait, 0.05);
     }
   }
+  if (cc && !probe && c.handshakeConfirmed && c.phase === ConnPhase.ESTABLISHED) {
+    // RFC 9000 §14.3: DPLPMTUD probes, one at a time, when we could send anyway.
+    const size = c.pmtud.probeSize(now);
+    if (size > buf.length) c.pmtud.start(buf.length, now); // The driver's buffer is the cap.
+    else if (size > 0) return sendPmtuProbe(c, buf, size, now);
+  }
   const wants = WANTS;
   for (let i = 0; i < 3; i++) wants[i] = spaceWants(c, c.spaces[i], now, cc);
   if (!wants[0] && !wants[1] && !wants[2]) {
@@ -145,6 +151,32 @@ export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number 
   }
   limit = 0;
   return off;
+}
+
+/**
+ * A PMTU probe (RFC 9000 §14.4, RFC 8899 §4.1 "probing using padding data"):
+ * a 1-RTT packet of exactly `size` bytes holding PING and PADDING. It is
+ * recorded outside bytes in flight and as not ack-eliciting for recovery,
+ * so its loss is never taken as congestion (§14.4) nor arms a PTO; the
+ * PMTUD state machine watches its fate by packet number.
+ */
+function sendPmtuProbe(c: ConnCore, buf: Uint8Array, size: number, now: number): number {
+  const s = c.spaces[APPLICATION];
+  const pn = s.nextPn;
+  const h = writeHeader(c, s, buf, 0, pn);
+  let p = h.payloadOffset;
+  buf[p++] = 0x01; // PING
+  const end = size - TAG;
+  buf.fill(0, p, end); // PADDING
+  const len = protectPacket(buf, 0, h.pnOffset, h.pnLength, pn, end, s.writeKeys!);
+  s.nextPn = pn + 1;
+  c.recovery.onPacketSent(APPLICATION, pn, now, len, false, false, undefined);
+  c.pmtud.onProbeSent(pn, len, now, 3 * c.rtt.ptoPeriod(c.peerMaxAckDelay));
+  c.packetsWithCurrentKeys++;
+  c.stats.packetsSent++;
+  c.stats.datagramsSent++;
+  c.stats.bytesSent += len;
+  return len;
 }
 
 interface BuildResult {

@@ -22,6 +22,7 @@ import { ConnStreams } from "./conn_streams.ts";
 import type { LossRecovery } from "./recovery.ts";
 import { createRecovery } from "./conn_recovery.ts";
 import type { SentInfo } from "./spaces.ts";
+import { Pmtud } from "./pmtud.ts";
 
 /** The TLS machine as the connection drives it (crypto/tls client or server). */
 export interface TlsMachine {
@@ -126,8 +127,10 @@ export class ConnCore {
   readonly recovery: LossRecovery<SentInfo>;
   /** Earliest time we may send a paced packet. */
   pacingDeadline = 0;
-  /** Largest UDP payload we send. */
+  /** Largest UDP payload we send (the PLPMTU found by {@link pmtud}). */
   maxDatagramSize: number;
+  /** DPLPMTUD for the current path (RFC 8899, RFC 9000 §14.3). */
+  readonly pmtud: Pmtud = new Pmtud();
   /** Idle timeout deadline (RFC 9000 §10.1), Infinity when disabled. */
   idleDeadline = Infinity;
   /** Effective idle timeout (min of both sides, ms). */

@@ -169,7 +169,8 @@ export class Endpoint {
     this.#tokens = new AddressTokenKey(config.tokenKey ?? this.#random(32).slice(), this.#random);
     this.#versions = config.supportedVersions ?? SUPPORTED_VERSIONS;
     const t = resolveTransportConfig(config.transport);
-    this.#buf = new Uint8Array(Math.max(t.maxDatagramSize, 1500));
+    // Room for the largest PMTU probe any connection may send (RFC 8899).
+    this.#buf = new Uint8Array(Math.max(t.maxDatagramSize, t.loopbackMaxDatagramSize, 1500));
   }
 
   /** Number of live connections. */
