@@ -24,7 +24,6 @@ import { decodeServerKeyShare, encodeClientKeyShares } from "./extensions_key_sh
 import { bindersLength, encodeOfferedPsks, PSK_DHE_KE } from "./extensions_psk.ts";
 import { illegalParameter } from "./tls_codec.ts";
 import {
-  certificateVerifyContent,
   concatBytes,
   HandshakeEndpoint,
   type HandshakeMessage,
@@ -41,13 +40,10 @@ import {
   decodeEncryptedExtensions,
   decodeNewSessionTicket,
   encodeCertificate,
-  encodeCertificateVerify,
-  encodeFinished,
   HandshakeType,
 } from "./messages.ts";
 import { decodeServerHello, encodeClientHello, type ParsedServerHello } from "./messages_hello.ts";
 import {
-  sign,
   SIGNATURE_ALGORITHMS_CERT,
   signatureSchemesForKey,
   SUPPORTED_SIGNATURE_SCHEMES,
@@ -506,6 +502,8 @@ export class TlsClient extends HandshakeEndpoint {
 
     // Our second flight: [Certificate, CertificateVerify,] Finished.
     const parts: Uint8Array[] = [];
+    let certificate: Uint8Array | undefined;
+    let signer: { key: TlsPrivateKey; scheme: number } | undefined;
     if (this.#certRequest) {
       const chain = this.#o.certificateChain ?? [];
       const key: TlsPrivateKey | undefined = this.#o.privateKey;
@@ -513,25 +511,17 @@ export class TlsClient extends HandshakeEndpoint {
         ? signatureSchemesForKey(key).find((s) => this.#certRequest!.schemes.includes(s))
         : undefined;
       const send = chain.length > 0 && key && scheme !== undefined;
-      const cert = encodeCertificate(this.#certRequest.context, send ? chain : []);
-      this.#transcript.add(cert);
-      parts.push(cert);
-      if (send) {
-        const content = certificateVerifyContent(false, this.#transcript.hash(this.#hash));
-        const cv = encodeCertificateVerify(scheme!, sign(key!, scheme!, content));
-        this.#transcript.add(cv);
-        parts.push(cv);
-      }
+      certificate = encodeCertificate(this.#certRequest.context, send ? chain : []);
+      if (send) signer = { key: key!, scheme: scheme! };
     }
-    const fin = encodeFinished(
-      finishedVerifyData(
-        this.#hash,
-        ks.clientHandshakeTrafficSecret,
-        this.#transcript.hash(this.#hash),
-      ),
+    this.appendAuthentication(
+      this.#transcript,
+      this.#hash,
+      parts,
+      certificate,
+      signer,
+      ks.clientHandshakeTrafficSecret,
     );
-    this.#transcript.add(fin);
-    parts.push(fin);
     ks.resumption(this.#transcript.hash(this.#hash));
     this.emit({
       type: "handshakeData",

@@ -18,8 +18,10 @@ import {
   suiteHash,
 } from "./key_schedule.ts";
 import { isSupportedGroup } from "./key_share.ts";
-import { decodeCertificateVerify } from "./messages.ts";
-import { SUPPORTED_SIGNATURE_SCHEMES } from "./signature.ts";
+import { decodeCertificateVerify, encodeCertificateVerify, encodeFinished } from "./messages.ts";
+import type { TlsPrivateKey } from "./keys.ts";
+import { sign, SUPPORTED_SIGNATURE_SCHEMES } from "./signature.ts";
+import type { Transcript } from "./transcript.ts";
 import { illegalParameter } from "./tls_codec.ts";
 
 /**
@@ -266,6 +268,32 @@ export abstract class HandshakeEndpoint {
       throw new TlsAlertError(AlertDescription.decrypt_error, `bad ${who} CertificateVerify`);
     }
     return cv.scheme;
+  }
+
+  /**
+   * Appends our authentication block (RFC 8446 §4.4) to `flight` and the
+   * transcript: the Certificate message if any, a CertificateVerify when
+   * `signer` is given (signed over the transcript so far, RFC 8446 §4.4.3),
+   * then Finished under `finishedBaseKey` (§4.4.4).
+   */
+  protected appendAuthentication(
+    transcript: Transcript,
+    hash: HashName,
+    flight: Uint8Array[],
+    certificate: Uint8Array | undefined,
+    signer: { key: TlsPrivateKey; scheme: number } | undefined,
+    finishedBaseKey: Uint8Array,
+  ): void {
+    const add = (m: Uint8Array) => {
+      transcript.add(m);
+      flight.push(m);
+    };
+    if (certificate) add(certificate);
+    if (signer) {
+      const content = certificateVerifyContent(this.isServer, transcript.hash(hash));
+      add(encodeCertificateVerify(signer.scheme, sign(signer.key, signer.scheme, content)));
+    }
+    add(encodeFinished(finishedVerifyData(hash, finishedBaseKey, transcript.hash(hash))));
   }
 
   /** Logs the handshake traffic secrets and emits them for the Handshake level. */

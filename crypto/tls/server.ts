@@ -7,6 +7,7 @@
 import type { HashName } from "../hkdf.ts";
 import { AlertDescription, TlsAlertError } from "./alert.ts";
 import { verifyCertificateChain } from "./cert_verify.ts";
+import type { TlsPrivateKey } from "./keys.ts";
 import {
   decodeAlpn,
   decodeCookie,
@@ -27,29 +28,20 @@ import {
 import { decodeOfferedPsks, decodePskModes, PSK_DHE_KE } from "./extensions_psk.ts";
 import { illegalParameter } from "./tls_codec.ts";
 import {
-  certificateVerifyContent,
   concatBytes,
   HandshakeEndpoint,
   type HandshakeMessage,
   protocolViolation,
   unexpected,
 } from "./handshake.ts";
-import {
-  constantTimeEqual,
-  finishedVerifyData,
-  KeySchedule,
-  resumptionPsk,
-  suiteHash,
-} from "./key_schedule.ts";
+import { constantTimeEqual, KeySchedule, resumptionPsk, suiteHash } from "./key_schedule.ts";
 import { serverKeyExchange } from "./key_share.ts";
 import { KeyLogLabel } from "./keylog.ts";
 import {
   decodeCertificate,
   encodeCertificate,
   encodeCertificateRequest,
-  encodeCertificateVerify,
   encodeEncryptedExtensions,
-  encodeFinished,
   HandshakeType,
   HRR_RANDOM,
 } from "./messages.ts";
@@ -61,7 +53,6 @@ import {
   newSessionTicketMessage,
 } from "./server_resumption.ts";
 import {
-  sign,
   signatureSchemesForKey,
   SUPPORTED_SIGNATURE_SCHEMES,
   verifySignature,
@@ -386,6 +377,8 @@ export class TlsServer extends HandshakeEndpoint {
 
     // Second flight: EncryptedExtensions [CertificateRequest Certificate CertificateVerify] Finished.
     const flight: Uint8Array[] = [];
+    let certificate: Uint8Array | undefined;
+    let signer: { key: TlsPrivateKey; scheme: number } | undefined;
     let eeExts: RawExtension[] = [];
     if (this.alpnProtocol !== undefined) {
       eeExts.push({
@@ -422,24 +415,18 @@ export class TlsServer extends HandshakeEndpoint {
         this.#transcript.add(cr);
         flight.push(cr);
       }
-      const cert = certificateMessage(o.certificateChain);
-      this.#transcript.add(cert);
-      flight.push(cert);
-      const content = certificateVerifyContent(true, this.#transcript.hash(this.#hash));
-      const cv = encodeCertificateVerify(scheme, sign(o.privateKey, scheme, content));
+      certificate = certificateMessage(o.certificateChain);
+      signer = { key: o.privateKey, scheme };
       this.signatureScheme = scheme;
-      this.#transcript.add(cv);
-      flight.push(cv);
     }
-    const fin = encodeFinished(
-      finishedVerifyData(
-        this.#hash,
-        ks.serverHandshakeTrafficSecret,
-        this.#transcript.hash(this.#hash),
-      ),
+    this.appendAuthentication(
+      this.#transcript,
+      this.#hash,
+      flight,
+      certificate,
+      signer,
+      ks.serverHandshakeTrafficSecret,
     );
-    this.#transcript.add(fin);
-    flight.push(fin);
     ks.application(this.#transcript.hash(this.#hash));
     this.emit({
       type: "handshakeData",
