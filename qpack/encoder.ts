@@ -5,17 +5,24 @@
  * entry an unacknowledged section still references (§2.1.1). Sans-IO.
  *
  * Strategy: static matches first; exact dynamic matches; otherwise insert a
- * field when it is predicted to recur (it was seen recently, or its name's
- * values usually repeat), then reference it, or, when a reference would block
- * too many streams, insert it for later sections and send a literal now.
- * Entries about to be evicted that are still in use are refreshed with
- * Duplicate (§4.3.4). Literals use the cheapest name reference and Huffman
- * only when shorter. Sensitive fields use never-indexed literals (§7.1.3).
+ * field when it is predicted to recur (seen before, see `minSightings`; the
+ * recurrence model of encoder_model.ts prices the insert against the bytes
+ * it saves), then reference it, or, when a reference would block too many
+ * streams, insert it for later sections and send a literal now. A name that
+ * recurs with churning values gets a name-only entry (empty value) so its
+ * literals use a dynamic name reference. Entries about to be evicted that are
+ * still in use are refreshed with Duplicate (§4.3.4). Inserts never evict an
+ * entry a recent section used, except when the table has frozen (no insert
+ * for `freezeWindow` sections): then an insert worth more than the hot
+ * entries it pushes out is allowed. Literals use the cheapest name reference
+ * and Huffman only when shorter. Sensitive fields use never-indexed literals
+ * (§7.1.3).
  * @module
  */
 import { decoderStreamError } from "./errors.ts";
 import { EncoderTable, fieldKey } from "./encoder_table.ts";
 import { type Prediction, RecurrenceModel } from "./encoder_model.ts";
+import { insertCost, literalCost } from "./encoder_costs.ts";
 import { ENTRY_OVERHEAD } from "./dynamic_table.ts";
 import type { FieldLine } from "./field_line.ts";
 import {
@@ -87,15 +94,24 @@ interface UnackedSection {
 }
 
 // Tuning. Admission (RFC 9204 §2.1.1 leaves it to the encoder) is a
-// cost/benefit test: an entry is inserted when the bytes it is expected to
-// save on later references exceed what inserting it costs now (its
+// cost/benefit test: the bytes an entry is expected to save on later
+// references (RecurrenceModel) against what inserting it costs now (its
 // encoder-stream bytes, less the literal it replaces when this section can
-// reference it) plus `spaceCost` octets per octet of table it occupies (the
-// expected loss from pushing older entries out of the FIFO sooner).
-// maxEntryShare: entries using more than this share of the table are never
-// inserted; drainShare: entries whose start lies in the oldest share are
-// refreshed with Duplicate when used; hotWindow: an insert may not evict an
-// entry referenced by one of the last hotWindow sections.
+// reference it) plus `spaceCost` octets per octet of table it occupies.
+// - minSightings / minSightingsSpeculative: earlier sightings that admit a
+//   field regardless of the estimate (when this section can / cannot
+//   reference the new entry); it may then only evict cold entries.
+// - modelAdmits: also admit first sightings whose estimate is positive (off:
+//   on the corpus it pushed out entries worth more than it saved).
+// - hotWindow: an entry referenced by one of the last hotWindow sections is
+//   hot; inserts and Duplicates do not evict hot entries, except that
+// - evictByValue / freezeWindow: after freezeWindow sections without any
+//   insert, an insert may evict hot entries worth less than its net benefit
+//   (value of an entry: keepWeight x (expected repeats + 1) x value octets).
+// - nameOnly: name-only entries for recurring names with churning values.
+// - maxEntryShare: larger entries are never inserted; drainShare: entries in
+//   the oldest share are refreshed with Duplicate when used.
+// - scarce*: when blocking slots are scarce (no acknowledgements).
 /** Strategy knobs (internal; exported for the tuning experiments in bench/). */
 export const encoderTuning = {
   maxEntryShare: 0.75,
@@ -107,7 +123,6 @@ export const encoderTuning = {
   modelAdmits: false,
   evictByValue: true,
   keepWeight: 1,
-  forcedShare: 1,
   freezeWindow: 2,
   priorRepeat: 0.5,
   nameOnly: true,
@@ -144,6 +159,7 @@ export class QpackEncoder {
   private readonly unacked = new Map<number, UnackedSection[]>();
   private readonly model = new RecurrenceModel(encoderTuning.priorRepeat);
   private readonly valueOf = (a: number): number => this.#entryValue(a);
+  private readonly usable = (a: number): boolean => this.#usable(a);
   private capacitySent = false;
   private decoderPending = new Uint8Array(0);
   // Per-section state.
@@ -313,8 +329,8 @@ export class QpackEncoder {
     canRef: boolean,
     pred: Prediction,
   ): number {
-    const literal = this.#literalCost(name, value);
-    const insert = this.#insertCost(name, value);
+    const literal = literalCost(this.table, name, value, this.usable);
+    const insert = insertCost(this.table, name, value);
     const indexed = 1; // an Indexed Field Line is one octet for recent entries
     const gain = literal - indexed;
     const extra = canRef ? insert + indexed - literal : insert;
@@ -322,7 +338,7 @@ export class QpackEncoder {
     const min = canRef ? encoderTuning.minSightings : encoderTuning.minSightingsSpeculative;
     // A field seen often enough is admitted even when the estimate is low,
     // but then may only push out entries worth nothing.
-    if (pred.sightings >= min) return Math.max(net * encoderTuning.forcedShare, 0);
+    if (pred.sightings >= min) return Math.max(net, 0);
     return encoderTuning.modelAdmits && net > 0 ? net : -Infinity;
   }
 
@@ -349,30 +365,6 @@ export class QpackEncoder {
     const cost = stringLength(name, 5) + 1;
     const net = pred.expectedNameUses * gain - cost - encoderTuning.spaceCost * size;
     if (net > 0 && this.#mayInsert(size, -1, net)) this.#insert(name, "");
-  }
-
-  // Octets of the literal #literal would write for this field now.
-  #literalCost(name: string, value: string): number {
-    const t = this.table;
-    let nameCost = stringLength(name, 3);
-    const s = STATIC_NAME.get(name);
-    if (s !== undefined) nameCost = Math.min(nameCost, prefixIntLength(4, s));
-    const d = t.findName(name);
-    if (d >= 0 && this.#usable(d)) {
-      nameCost = Math.min(nameCost, prefixIntLength(4, t.insertCount - 1 - d));
-    }
-    return nameCost + stringLength(value, 7);
-  }
-
-  // Octets of the insert instruction #insert would write for this field.
-  #insertCost(name: string, value: string): number {
-    const t = this.table;
-    let nameCost = stringLength(name, 5);
-    const s = STATIC_NAME.get(name);
-    if (s !== undefined) nameCost = Math.min(nameCost, prefixIntLength(6, s));
-    const d = t.findName(name);
-    if (d >= 0) nameCost = Math.min(nameCost, prefixIntLength(6, t.insertCount - 1 - d));
-    return nameCost + stringLength(value, 7);
   }
 
   #draining(a: number): boolean {

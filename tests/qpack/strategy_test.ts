@@ -8,6 +8,7 @@ import {
   encodeInteropFile,
   parseInteropFrames,
   parseQif,
+  QpackDecoder,
   QpackEncoder,
 } from "../../qpack/mod.ts";
 
@@ -68,4 +69,48 @@ Deno.test("strategy: without acknowledgements, sections with dynamic references 
       assert.ok(n > 0 || blocked === 0);
     }
   }
+});
+
+Deno.test("strategy: a recurring name with churning values gets a name-only entry", () => {
+  const enc = new QpackEncoder({
+    maxTableCapacity: 4096,
+    maxBlockedStreams: 0,
+    sensitiveNames: [],
+  });
+  const dec = new QpackDecoder({ maxTableCapacity: 4096, maxBlockedStreams: 0 });
+  let literalNameBytes = 0, sawNameOnlyInsert = false;
+  for (let id = 1; id <= 40; id++) {
+    // x-request-digest is not in the static table and its value never repeats.
+    const list = [{ name: "x-request-digest", value: `d${id * 7919}` }];
+    const s = enc.encodeFieldSection(id, list);
+    const ins = enc.readEncoderStream();
+    // Insert With Literal Name (01H...) whose value is the empty string.
+    if (
+      ins.length > 0 && (ins[ins.length - 1] & 0x7f) === 0 && ins.some((b) => (b & 0xc0) === 0x40)
+    ) {
+      sawNameOnlyInsert = true;
+    }
+    dec.receiveEncoderStream(ins);
+    assert.deepEqual(dec.decodeFieldSection(id, s), list);
+    enc.receiveDecoderStream(dec.readDecoderStream());
+    // Literal With Literal Name starts with 001 (RFC 9204 §4.5.6).
+    if (id > 10 && (s[2] & 0xe0) === 0x20) literalNameBytes += s.length;
+  }
+  assert.ok(sawNameOnlyInsert, "expected an Insert With Literal Name carrying an empty value");
+  assert.equal(literalNameBytes, 0, "later sections use a dynamic name reference");
+});
+
+Deno.test("strategy: a small table full of hot entries still admits new ones (no freeze)", () => {
+  // fb-req-hq at capacity 256 with immediate acknowledgements: a table that
+  // refused every insert once all its entries were hot gave 137507 octets
+  // (ls-qpack 139570); admitting a field worth more than what it evicts
+  // gives about 115600.
+  const fb = parseQif(Deno.readFileSync(new URL("fb-req-hq.qif", QIFS)));
+  const opts = { maxTableCapacity: 256, maxBlockedStreams: 100 };
+  const file = encodeInteropFile(fb, { ...opts, ack: "immediate", sensitiveNames: [] });
+  assert.ok(file.length < 125000, `gquic ${file.length}`);
+  assert.deepEqual(
+    decodeInteropFile(file, opts).map((l) => l.map((f) => [f.name, f.value])),
+    fb.map((l) => l.map((f) => [f.name, f.value])),
+  );
 });
