@@ -29,6 +29,7 @@ import {
   onStreamFrame,
 } from "./conn_streams.ts";
 import { cidEqual } from "./cid.ts";
+import { bufferZeroRtt, takeBufferedZeroRtt, zeroRttReadKeys } from "./zero_rtt.ts";
 
 function spaceOf(t: number): number {
   if (t === PacketType.Initial) return INITIAL;
@@ -61,6 +62,8 @@ export function handleDatagram(
       if (handlePacket(c, data, h, remote, now)) processed = true;
       if (c.phase >= ConnPhase.DRAINING) break;
     }
+    // 0-RTT packets buffered before the ClientHello was processed (RFC 9000 §17.2.3).
+    if (c.isServer && processed && !c.handshakeComplete) replayZeroRtt(c, remote, now);
   } catch (e) {
     // A malformed header ends processing of this datagram (RFC 9000 §12.2);
     // errors raised by authenticated content close the connection.
@@ -72,6 +75,18 @@ export function handleDatagram(
   // RFC 9002 A.6: a datagram may lift the server's amplification limit; re-arm PTO.
   if (c.isServer && c.phase < ConnPhase.CLOSING) updateAmplificationLimit(c, now);
   return processed;
+}
+
+/** Server: processes buffered 0-RTT packets once their key exists (or drops them). */
+function replayZeroRtt(c: ConnCore, remote: SocketAddr, now: number): void {
+  const pending = takeBufferedZeroRtt(c);
+  if (!pending) return;
+  for (const p of pending) {
+    for (const h of iterateCoalescedPackets(p, c.localCids.cidLength)) {
+      handlePacket(c, p, h, remote, now);
+      if (c.phase >= ConnPhase.DRAINING) return;
+    }
+  }
 }
 
 /**
@@ -117,14 +132,16 @@ function handlePacket(
     c.stats.packetsDropped++;
     return false;
   }
-  if (t === PacketType.ZeroRtt) {
-    c.stats.packetsDropped++; // 0-RTT not yet accepted.
-    return false;
-  }
+  // RFC 9001 §5.6: 0-RTT packets share the Application space (RFC 9000 §12.3)
+  // but have their own key, held only by a server that accepted early data.
+  const zeroRtt = t === PacketType.ZeroRtt;
   const s = c.spaces[spaceOf(t)];
-  const keys = s.readKeys;
+  const keys = zeroRtt ? zeroRttReadKeys(c, now) : s.readKeys;
   if (!keys || s.discarded) {
-    c.stats.packetsDropped++;
+    // A 0-RTT packet ahead of its ClientHello may be buffered (RFC 9000 §17.2.3).
+    if (!zeroRtt || !bufferZeroRtt(c, buf.subarray(h.packetStart, h.packetEnd))) {
+      c.stats.packetsDropped++;
+    }
     return false;
   }
   // Client: the server's first Initial fixes its connection ID (RFC 9000 §7.2).
@@ -134,7 +151,7 @@ function handlePacket(
       return false;
     }
   }
-  const select = s.id === APPLICATION ? selectReadAead(c) : undefined;
+  const select = s.id === APPLICATION && !zeroRtt ? selectReadAead(c) : undefined;
   const pkt = unprotectPacket(
     buf,
     h.packetStart,
@@ -160,7 +177,7 @@ function handlePacket(
     if ((pkt.firstByte & reserved) !== 0) {
       throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, "reserved bits set");
     }
-    if (s.id === APPLICATION) onPacketDecrypted(c, pkt.keyPhase ?? 0, pn, now);
+    if (s.id === APPLICATION && !zeroRtt) onPacketDecrypted(c, pkt.keyPhase ?? 0, pn, now);
     if (!c.isServer && !c.receivedFromPeer) {
       // RFC 9000 §7.2: adopt the server's chosen connection ID.
       c.receivedFromPeer = true;

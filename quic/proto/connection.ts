@@ -25,6 +25,7 @@ import {
   streamWrite,
 } from "./conn_streams.ts";
 import { APPLICATION } from "./spaces.ts";
+import { zeroRttOf } from "./zero_rtt.ts";
 
 /**
  * Result of {@link Connection.streamRead}: the bytes read (null when none
@@ -166,6 +167,25 @@ export class Connection {
   /** True once the peer's address is validated (RFC 9000 §8.1; always true on a client). */
   get isAddressValidated(): boolean {
     return this.#c.addressValidated;
+  }
+
+  /** True when the handshake resumed a session from a ticket (RFC 8446 §2.2). */
+  get isResumed(): boolean {
+    return (this.#c.tls as unknown as { resumed?: boolean }).resumed === true;
+  }
+
+  /**
+   * 0-RTT outcome (RFC 9001 §4.6): "none" when no early data was offered (or
+   * the outcome is not known yet), "accepted" or "rejected". A client's
+   * rejected early data is sent again in 1-RTT packets.
+   */
+  get earlyDataStatus(): "none" | "accepted" | "rejected" {
+    return zeroRttOf(this.#c)?.status ?? "none";
+  }
+
+  /** Client: true while streams opened now would go out in 0-RTT packets. */
+  get isSendingEarlyData(): boolean {
+    return zeroRttOf(this.#c)?.writing === true && !this.#c.handshakeComplete;
   }
 
   /** Peer certificates (DER, leaf first) once received. */
