@@ -3,7 +3,7 @@
  * Times are in milliseconds, sizes in bytes.
  * @module
  */
-import type { TlsClientOptions, TlsServerOptions } from "../../crypto/tls/types.ts";
+import type { SessionTicket, TlsClientOptions, TlsServerOptions } from "../../crypto/tls/types.ts";
 
 /**
  * A UDP address (structurally compatible with `Deno.NetAddr`).
@@ -206,6 +206,17 @@ export interface ConnectOptions {
   token?: Uint8Array;
   /** QUIC version to start with (default v1). */
   version?: number;
+  /**
+   * A ticket from a `sessionTicket` event of an earlier connection to this
+   * server: the handshake resumes it (RFC 8446 §2.2; overrides `tls.session`).
+   */
+  session?: SessionTicket;
+  /**
+   * Send early data (0-RTT, RFC 9001 §4.6) when `session` allows it: streams
+   * opened before the handshake completes go out in 0-RTT packets, which an
+   * attacker can replay (RFC 9001 §9.2). Default false.
+   */
+  zeroRtt?: boolean;
 }
 
 /**

@@ -25,6 +25,12 @@ import { applyPeerStreamParams } from "./conn_streams.ts";
 import { cidEqual } from "./cid.ts";
 import { isLoopbackAddress } from "./pmtud.ts";
 import { enterClosed } from "./conn_close.ts";
+import {
+  installZeroRttSecrets,
+  onEarlyDataOutcome,
+  onOneRttWriteKey,
+  onZeroRttHandshakeComplete,
+} from "./zero_rtt.ts";
 
 /** Encryption level of a space's CRYPTO stream (RFC 9001 §4). */
 function levelOf(s: PacketSpace): 0 | 2 | 3 {
@@ -120,6 +126,10 @@ export function drainTls(c: ConnCore, now: number): void {
       case "sessionTicket":
         c.emit({ type: "sessionTicket", ticket: e.ticket });
         break;
+      case "earlyDataAccepted":
+      case "earlyDataRejected":
+        onEarlyDataOutcome(c, e.type === "earlyDataAccepted", now);
+        break;
       default:
         break;
     }
@@ -134,7 +144,10 @@ function installSecrets(
   write: Uint8Array | undefined,
   now: number,
 ): void {
-  if (level === 1) return; // 0-RTT: not yet supported (keys ignored, packets dropped).
+  if (level === 1) {
+    installZeroRttSecrets(c, suite, read, write); // RFC 9001 §5.6
+    return;
+  }
   const s = level === 2 ? c.spaces[HANDSHAKE] : c.spaces[APPLICATION];
   if (read) {
     s.readKeys = createPacketKeys(suite, read, c.version);
@@ -142,6 +155,7 @@ function installSecrets(
   }
   if (write) {
     s.writeKeys = createPacketKeys(suite, write, c.version);
+    if (s.id === APPLICATION) onOneRttWriteKey(c); // No 0-RTT after 1-RTT (RFC 9001 §4.6.1).
     // The client's anti-deadlock probe moves to Handshake (RFC 9002 §6.2.2.1).
     if (s.id === HANDSHAKE) c.recovery.onHandshakeKeysAvailable(now);
   }
@@ -178,6 +192,7 @@ function takePeerParams(c: ConnCore): TransportParameters {
 
 function onTlsComplete(c: ConnCore, now: number): void {
   const p = takePeerParams(c);
+  onZeroRttHandshakeComplete(c, p, now); // RFC 9000 §7.4.1
   c.peerParams = p;
   c.handshakeComplete = true;
   c.alpn = (c.tls as unknown as { alpnProtocol?: string }).alpnProtocol;

@@ -36,6 +36,7 @@ import {
 } from "./conn_streams_io.ts";
 import { idlePeriod } from "./conn_recv.ts";
 import { initiateKeyUpdate } from "./key_update.ts";
+import { isSendingZeroRtt } from "./zero_rtt.ts";
 
 const TAG = 16;
 /** Smallest datagram carrying an Initial packet (RFC 9000 §14.1). */
@@ -64,7 +65,10 @@ function spaceWants(c: ConnCore, s: PacketSpace, now: number, cc: boolean): bool
   if (c.recovery.pendingProbes(s.id) > 0) return true;
   if (!cc) return false;
   if (s.crypto.hasPending()) return true;
-  if (s.id === APPLICATION) return (c.handshakeComplete || c.isServer) && hasAppData(c);
+  if (s.id === APPLICATION) {
+    // A resuming client sends early data in 0-RTT (RFC 9001 §4.6.1).
+    return (c.handshakeComplete || c.isServer || isSendingZeroRtt(c)) && hasAppData(c);
+  }
   return false;
 }
 
@@ -189,7 +193,10 @@ const result: BuildResult = { end: 0, ackEliciting: false };
 function writeHeader(c: ConnCore, s: PacketSpace, buf: Uint8Array, off: number, pn: number) {
   const pnLength = encodePacketNumberLength(pn, c.recovery.largestAckedIn(s.id));
   const dcid = c.peerCids.current.cid;
-  if (s.id === APPLICATION) {
+  // Before 1-RTT keys a client's Application packets are 0-RTT packets
+  // (RFC 9000 §17.2.3): long header, same packet number space (§12.3).
+  const zeroRtt = s.id === APPLICATION && !c.handshakeComplete && isSendingZeroRtt(c);
+  if (s.id === APPLICATION && !zeroRtt) {
     const payloadOffset = writeShortHeader(buf, off, {
       dcid,
       packetNumber: pn,
@@ -199,7 +206,11 @@ function writeHeader(c: ConnCore, s: PacketSpace, buf: Uint8Array, off: number, 
     return { pnOffset: off + 1 + dcid.length, pnLength, payloadOffset, long: false };
   }
   writeLongHeader(buf, off, {
-    packetType: s.id === INITIAL ? PacketType.Initial : PacketType.Handshake,
+    packetType: s.id === INITIAL
+      ? PacketType.Initial
+      : s.id === HANDSHAKE
+      ? PacketType.Handshake
+      : PacketType.ZeroRtt,
     version: c.version,
     dcid,
     scid: c.localScid,

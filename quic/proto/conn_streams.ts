@@ -139,6 +139,11 @@ export function applyPeerStreamParams(c: ConnCore, p: TransportParameters): void
     p.initialMaxStreamDataBidiRemote,
     p.initialMaxStreamDataUni,
   ));
+  // Data written before the limits were known (a server answering 0-RTT,
+  // RFC 9001 §4.6.1) can go now.
+  for (const e of st.map.entries()) {
+    if (e.send && e.send.hasPending()) st.scheduler.schedule(e.id);
+  }
 }
 
 /** Opens a local stream; returns its ID or undefined when the peer's limit is reached. */

@@ -41,6 +41,7 @@ import { TlsClient } from "../../crypto/tls/client.ts";
 import { TlsServer } from "../../crypto/tls/server.ts";
 import { closeWithError } from "./conn_close.ts";
 import { onStatelessReset } from "./conn_recv.ts";
+import { attachZeroRtt, ServerResumption } from "./zero_rtt.ts";
 
 /**
  * What the endpoint reports: a new incoming connection, or an event of one
@@ -168,6 +169,8 @@ export class Endpoint {
     this.#resetKey = config.statelessResetKey ?? this.#random(32).slice();
     this.#tokens = new AddressTokenKey(config.tokenKey ?? this.#random(32).slice(), this.#random);
     this.#versions = config.supportedVersions ?? SUPPORTED_VERSIONS;
+    // Session tickets (and 0-RTT when `server.enableEarlyData`) use keys held here.
+    if (config.server) this.#resumption = new ServerResumption(config.server, this.#random);
     const t = resolveTransportConfig(config.transport);
     // Room for the largest PMTU probe any connection may send (RFC 8899).
     this.#buf = new Uint8Array(Math.max(t.maxDatagramSize, t.loopbackMaxDatagramSize, 1500));
@@ -222,8 +225,12 @@ export class Endpoint {
     const conn = this.#register(core);
     core.localScid = localCids.initial(localCids.newCid()).cid;
     if (this.#cidLength === 0) this.#byAddr.set(addrKey(remote), conn);
+    const session = options.session ?? options.tls.session;
+    if (session) attachZeroRtt(core, session);
     core.tls = new TlsClient({
       ...options.tls,
+      session,
+      enableEarlyData: options.zeroRtt ?? options.tls.enableEarlyData,
       random: this.#random,
       transportParameters: localTransportParameters(core),
     });
@@ -383,8 +390,10 @@ export class Endpoint {
     this.#odcid.set(conn, odcidKey);
     core.localScid = localCids.initial(localCids.newCid()).cid;
     try {
+      if (this.#resumption?.antiReplay) attachZeroRtt(core);
       core.tls = new TlsServer({
         ...server,
+        ...this.#resumption?.tlsOptions(cfg),
         random: this.#random,
         transportParameters: localTransportParameters(core),
       });
@@ -400,6 +409,7 @@ export class Endpoint {
   }
 
   readonly #odcid = new Map<Connection, string>();
+  #resumption: ServerResumption | undefined;
 
   /** RFC 9000 §8.1.2: answer with Retry carrying an address-bound token. */
   #sendRetry(
