@@ -226,6 +226,7 @@ export class Connection {
         if (s.ack.hasNewPackets && !s.discarded && s.writeKeys) t = Math.min(t, s.ack.ackDeadline);
       }
       if (c.pacingDeadline > 0) t = Math.min(t, c.pacingDeadline);
+      t = Math.min(t, c.pmtud.probeDeadline); // RFC 8899 PROBE_TIMER
     }
     return t === Infinity ? undefined : t;
   }
@@ -253,6 +254,7 @@ export class Connection {
     if (c.phase >= ConnPhase.CLOSING) return;
     if (c.pacingDeadline > 0 && now >= c.pacingDeadline) c.pacingDeadline = 0;
     if (now >= c.prevReadKeysDeadline) onKeyTimer(c, now);
+    c.pmtud.onTimeout(now);
     if (now >= (c.recovery.getLossDetectionTimer() ?? Infinity)) onLossDetectionTimeout(c, now);
     // ACK deadlines are served by pollTransmit (shouldSendAck reads the clock).
   }

@@ -119,6 +119,20 @@ export class Pmtud {
     this.#attempts = 0;
   }
 
+  /** When the outstanding probe counts as lost (Infinity when none). */
+  get probeDeadline(): number {
+    return this.#probePn >= 0 ? this.#probeDeadline : Infinity;
+  }
+
+  /**
+   * Timer: an outstanding probe past its deadline counts as lost (the next
+   * {@link probeSize} then offers the next size).
+   * @param now current time
+   */
+  onTimeout(now: number): void {
+    if (this.#probePn >= 0 && now >= this.#probeDeadline) this.#onProbeLost(now);
+  }
+
   /** True while a probe is outstanding. */
   get probing(): boolean {
     return this.#probePn >= 0;

@@ -39,6 +39,8 @@ export interface LinkOptions {
   queueBytes?: number;
   /** Periods `[start, end)` (virtual ms) during which everything is dropped. */
   blackholes?: Array<[number, number]>;
+  /** Path MTU as the largest UDP payload carried; larger datagrams are dropped (default none). */
+  mtu?: number;
 }
 
 /** Counters for one network. */
@@ -51,6 +53,8 @@ export interface NetworkStats {
   lost: number;
   /** Dropped inside a blackhole period. */
   blackholed: number;
+  /** Dropped for exceeding the link's MTU. */
+  tooBig: number;
   /** Dropped because the bandwidth queue was full. */
   queueDropped: number;
   /** Delivered with a flipped bit. */
@@ -175,6 +179,7 @@ export class SimNetwork {
     delivered: 0,
     lost: 0,
     blackholed: 0,
+    tooBig: 0,
     queueDropped: 0,
     corrupted: 0,
     duplicated: 0,
@@ -227,6 +232,10 @@ export class SimNetwork {
     this.stats.bytesSent += data.length;
     if (o.blackholes?.some(([s, e]) => now >= s && now < e)) {
       this.stats.blackholed++;
+      return;
+    }
+    if (o.mtu !== undefined && data.length > o.mtu) {
+      this.stats.tooBig++;
       return;
     }
     if (o.loss && this.rng.next() < o.loss) {

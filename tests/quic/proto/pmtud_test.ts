@@ -127,3 +127,17 @@ Deno.test("pmtud: loopback addresses", () => {
     assert.equal(isLoopbackAddress(a), false, a);
   }
 });
+
+Deno.test("pmtud: probeDeadline is the timer; onTimeout declares the probe lost", () => {
+  const p = new Pmtud();
+  p.start(1452, 0);
+  assert.equal(p.probeDeadline, Infinity);
+  p.onProbeSent(3, p.probeSize(0), 0, 250);
+  assert.equal(p.probeDeadline, 250);
+  p.onTimeout(249);
+  assert.equal(p.probing, true);
+  p.onTimeout(250);
+  assert.equal(p.probing, false);
+  assert.equal(p.probeDeadline, Infinity);
+  assert.equal(p.probeSize(251), 1452, "second attempt at the same size");
+});
