@@ -4,7 +4,7 @@
  * `pollEvent` yields the server flight, secrets to install, and completion.
  * @module
  */
-import type { HashName } from "../hkdf.ts";
+import { digest, hashLength, type HashName } from "../hkdf.ts";
 import { AlertDescription, TlsAlertError } from "./alert.ts";
 import { verifyCertificateChain } from "./cert_verify.ts";
 import type { TlsPrivateKey } from "./keys.ts";
@@ -44,6 +44,7 @@ import {
   encodeEncryptedExtensions,
   HandshakeType,
   HRR_RANDOM,
+  messageHash,
 } from "./messages.ts";
 import { decodeClientHello, encodeServerHello, type ParsedClientHello } from "./messages_hello.ts";
 import {
@@ -183,8 +184,14 @@ export class TlsServer extends HandshakeEndpoint {
   #onClientHello(msg: HandshakeMessage): void {
     const o = this.#o;
     const ch = decodeClientHello(msg.body);
-    const second = this.#state === State.WaitClientHello2;
+    let second = this.#state === State.WaitClientHello2;
     const ext = ch.extensions;
+    const cookieExt = ext.get(ExtensionType.cookie);
+    if (!second && cookieExt && o.helloRetryCookieSealer) {
+      // RFC 8446 §4.2.2: a stateless server continues from what the cookie sealed.
+      this.#restoreFromCookie(ch, decodeCookie(cookieExt));
+      second = true;
+    }
 
     // RFC 8446 §4.2.1: TLS 1.3 is negotiated only through supported_versions.
     const sv = ext.get(ExtensionType.supported_versions);
@@ -444,6 +451,25 @@ export class TlsServer extends HandshakeEndpoint {
     this.#state = this.#requestedClientCert ? State.WaitCertificate : State.WaitFinished;
   }
 
+  /** The HelloRetryRequest (RFC 8446 §4.1.4); `group` 0 leaves out key_share. */
+  #encodeHelloRetryRequest(
+    suite: number,
+    group: number,
+    cookie: Uint8Array | undefined,
+  ): Uint8Array {
+    const exts: RawExtension[] = [
+      { type: ExtensionType.supported_versions, data: encodeU16(TLS13_VERSION) },
+    ];
+    if (group) exts.push({ type: ExtensionType.key_share, data: encodeU16(group) });
+    if (cookie) exts.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+    return encodeServerHello({
+      random: HRR_RANDOM,
+      sessionId: this.#sessionId,
+      cipherSuite: suite,
+      extensions: exts,
+    });
+  }
+
   #sendHelloRetryRequest(
     msg: HandshakeMessage,
     ch: ParsedClientHello,
@@ -452,20 +478,20 @@ export class TlsServer extends HandshakeEndpoint {
   ): void {
     this.cipherSuite = suite;
     this.#hash = suiteHash(suite)!;
-    const exts: RawExtension[] = [
-      { type: ExtensionType.supported_versions, data: encodeU16(TLS13_VERSION) },
-    ];
-    if (group) exts.push({ type: ExtensionType.key_share, data: encodeU16(group) });
-    if (this.#o.helloRetryCookie) {
+    const sealer = this.#o.helloRetryCookieSealer;
+    if (sealer) {
+      // RFC 8446 §4.2.2: the cookie carries Hash(ClientHello1) and what we chose.
+      this.#cookie = sealer.seal({
+        cipherSuite: suite,
+        group: this.#hrrGroup,
+        askedForGroup: group !== 0,
+        clientRandom: this.clientRandom,
+        clientHello1Hash: digest(this.#hash, msg.raw),
+      }, this.now);
+    } else if (this.#o.helloRetryCookie) {
       this.#cookie = this.random(32);
-      exts.push({ type: ExtensionType.cookie, data: encodeCookie(this.#cookie) });
     }
-    const hrr = encodeServerHello({
-      random: HRR_RANDOM,
-      sessionId: this.#sessionId,
-      cipherSuite: suite,
-      extensions: exts,
-    });
+    const hrr = this.#encodeHelloRetryRequest(suite, group, this.#cookie);
     // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash.
     this.#transcript.add(msg.raw);
     this.#transcript.replaceWithMessageHash(this.#hash);
@@ -474,6 +500,33 @@ export class TlsServer extends HandshakeEndpoint {
     this.assertLevelDrained(EncryptionLevel.Initial);
     this.emit({ type: "handshakeData", level: EncryptionLevel.Initial, data: hrr });
     this.#state = State.WaitClientHello2;
+  }
+
+  /**
+   * Rebuilds, from a sealed cookie, the state a stateful server keeps between
+   * its HelloRetryRequest and ClientHello2: the suite, the group, ClientHello1's
+   * random, and the transcript message_hash(ClientHello1) ‖ HelloRetryRequest
+   * (RFC 8446 §4.4.1), re-encoding the HelloRetryRequest byte for byte.
+   */
+  #restoreFromCookie(ch: ParsedClientHello, cookie: Uint8Array): void {
+    const s = this.#o.helloRetryCookieSealer!.open(cookie, this.now);
+    const hash = s && suiteHash(s.cipherSuite);
+    if (!s || !hash || s.clientHello1Hash.length !== hashLength(hash)) {
+      throw illegalParameter("HelloRetryRequest cookie invalid or expired");
+    }
+    if (!this.suites.includes(s.cipherSuite) || !this.groups.includes(s.group)) {
+      throw illegalParameter("HelloRetryRequest cookie names a suite or group we do not use");
+    }
+    this.cipherSuite = s.cipherSuite;
+    this.#hash = hash;
+    this.#hrrGroup = s.group;
+    this.clientRandom = s.clientRandom;
+    this.#cookie = cookie;
+    this.#sessionId = ch.sessionId.slice();
+    this.#transcript.add(messageHash(s.clientHello1Hash));
+    this.#transcript.add(
+      this.#encodeHelloRetryRequest(s.cipherSuite, s.askedForGroup ? s.group : 0, cookie),
+    );
   }
 
   #onCertificate(msg: HandshakeMessage): void {

@@ -4,6 +4,7 @@
  * options of {@link TlsClient} and {@link TlsServer}.
  * @module
  */
+import type { HelloRetryCookieSealer } from "./hrr_cookie.ts";
 import type { TlsPrivateKey } from "./keys.ts";
 
 /**
@@ -257,8 +258,17 @@ export interface TlsServerOptions extends TlsCommonOptions {
    * 0-RTT to be accepted (e.g. the server's transport parameters, RFC 9001 §4.6.2).
    */
   earlyDataContext?: Uint8Array;
-  /** Send a cookie in HelloRetryRequest and require it back (RFC 8446 §4.2.2). */
+  /**
+   * Always answer the first ClientHello with a HelloRetryRequest carrying a
+   * cookie, and require it back (RFC 8446 §4.2.2).
+   */
   helloRetryCookie?: boolean;
+  /**
+   * Seal HelloRetryRequest cookies statelessly (RFC 8446 §4.2.2): the cookie
+   * carries Hash(ClientHello1), so any TlsServer with the same sealer can take
+   * the ClientHello2. Also accepts such a ClientHello2 as the first message.
+   */
+  helloRetryCookieSealer?: HelloRetryCookieSealer;
   /** Test hook: rewrites the EncryptedExtensions extension list. */
   customizeEncryptedExtensions?: (exts: RawExtension[]) => RawExtension[];
 }
