@@ -6,7 +6,12 @@
  * timeout).
  * @module
  */
-import { endpointInternals, QuicEndpoint, transportFromOptions } from "./endpoint.ts";
+import {
+  DRIVER_CIPHER_SUITES,
+  endpointInternals,
+  QuicEndpoint,
+  transportFromOptions,
+} from "./endpoint.ts";
 import type { QuicConn } from "./conn.ts";
 import type { ConnectQuicOptions } from "./api_types.ts";
 import { certificatesFromPem } from "../crypto/tls/pem.ts";
@@ -92,6 +97,7 @@ export async function connectQuic(options: ConnectQuicOptions): Promise<QuicConn
     serverName,
     alpnProtocols: options.alpnProtocols,
     keyLog: resolveKeyLog(options.keyLogFile),
+    cipherSuites: DRIVER_CIPHER_SUITES,
   };
   if (options.dangerouslyDisableCertificateVerification) {
     tls.dangerouslyDisableCertificateVerification = true;

@@ -25,7 +25,11 @@ const conn = impl === "deno"
       timeout.addEventListener("abort", () => rej(new Error("timeout")))
     ),
   ])
-  : await connectQuic({ ...opts, signal: timeout });
+  : await connectQuic({
+    ...opts,
+    signal: timeout,
+    transport: JSON.parse(Deno.env.get("GQUIC_TRANSPORT") ?? "{}"),
+  });
 const r = await runPerf(
   conn as unknown as PerfConn,
   Number(f.download ?? 0),

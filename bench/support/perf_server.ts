@@ -35,12 +35,27 @@ if (impl === "deno") {
   })();
 } else {
   const ep = new QuicEndpoint({ hostname, port });
-  const l = ep.listen({ cert, key, alpnProtocols: ["perf"], maxIdleTimeout: 120_000 });
+  // Experiments: GQUIC_TRANSPORT='{"pacing":false}' overrides core transport settings.
+  const transport = JSON.parse(Deno.env.get("GQUIC_TRANSPORT") ?? "{}");
+  const l = ep.listen({
+    cert,
+    key,
+    alpnProtocols: ["perf"],
+    maxIdleTimeout: 120_000,
+    transport,
+  });
   console.log(`READY ${ep.addr.port}`);
   (async () => {
     for await (const inc of l) {
       Promise.resolve(inc.accept()).then((c) => {
         track(c);
+        if (Deno.env.get("GQUIC_PERF_STATS")) {
+          // Diagnostics: the core's counters when the connection ends.
+          const core = c.core;
+          c.closed.catch(() => {}).finally(() =>
+            console.error("STATS", JSON.stringify(core.getStats()))
+          );
+        }
         servePerfConn(c);
       }).catch(() => {});
     }
