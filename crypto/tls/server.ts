@@ -9,14 +9,17 @@ import { AlertDescription, TlsAlertError } from "./alert.ts";
 import { verifyCertificateChain } from "./cert_verify.ts";
 import type { TlsPrivateKey } from "./keys.ts";
 import {
+  certificateMessage,
+  certificateRequestMessage,
+  encryptedExtensionsMessage,
+} from "./server_flight.ts";
+import {
   decodeAlpn,
   decodeCookie,
   decodeServerName,
   decodeU16List,
-  encodeAlpn,
   encodeCookie,
   encodeU16,
-  encodeU16List,
   ExtensionType,
   TLS13_VERSION,
 } from "./extensions.ts";
@@ -37,15 +40,7 @@ import {
 import { constantTimeEqual, KeySchedule, resumptionPsk, suiteHash } from "./key_schedule.ts";
 import { serverKeyExchange } from "./key_share.ts";
 import { KeyLogLabel } from "./keylog.ts";
-import {
-  decodeCertificate,
-  encodeCertificate,
-  encodeCertificateRequest,
-  encodeEncryptedExtensions,
-  HandshakeType,
-  HRR_RANDOM,
-  messageHash,
-} from "./messages.ts";
+import { decodeCertificate, HandshakeType, HRR_RANDOM, messageHash } from "./messages.ts";
 import { decodeClientHello, encodeServerHello, type ParsedClientHello } from "./messages_hello.ts";
 import {
   acceptEarlyData,
@@ -53,11 +48,7 @@ import {
   choosePsk,
   newSessionTicketMessage,
 } from "./server_resumption.ts";
-import {
-  signatureSchemesForKey,
-  SUPPORTED_SIGNATURE_SCHEMES,
-  verifySignature,
-} from "./signature.ts";
+import { signatureSchemesForKey, verifySignature } from "./signature.ts";
 import { Transcript } from "./transcript.ts";
 import {
   EncryptionLevel,
@@ -77,22 +68,6 @@ const enum State {
 
 function missing(what: string): TlsAlertError {
   return new TlsAlertError(AlertDescription.missing_extension, `missing ${what}`);
-}
-
-// The server's own chain never changes between handshakes, so its Certificate
-// message is encoded once per chain array (checked element by element, in
-// case the caller edits the array in place).
-const certificateMessages: WeakMap<Uint8Array[], { ders: Uint8Array[]; msg: Uint8Array }> =
-  new WeakMap();
-
-function certificateMessage(chain: Uint8Array[]): Uint8Array {
-  const hit = certificateMessages.get(chain);
-  if (hit && hit.ders.length === chain.length && hit.ders.every((d, i) => d === chain[i])) {
-    return hit.msg;
-  }
-  const msg = encodeCertificate(new Uint8Array(0), chain);
-  certificateMessages.set(chain, { ders: chain.slice(), msg });
-  return msg;
 }
 
 /**
@@ -386,21 +361,12 @@ export class TlsServer extends HandshakeEndpoint {
     const flight: Uint8Array[] = [];
     let certificate: Uint8Array | undefined;
     let signer: { key: TlsPrivateKey; scheme: number } | undefined;
-    let eeExts: RawExtension[] = [];
-    if (this.alpnProtocol !== undefined) {
-      eeExts.push({
-        type: ExtensionType.application_layer_protocol_negotiation,
-        data: encodeAlpn([this.alpnProtocol]),
-      });
-    }
-    if (this.quic) {
-      eeExts.push({ type: ExtensionType.quic_transport_parameters, data: o.transportParameters! });
-    }
-    if (this.earlyDataAccepted) {
-      eeExts.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
-    }
-    if (o.customizeEncryptedExtensions) eeExts = o.customizeEncryptedExtensions(eeExts);
-    const ee = encodeEncryptedExtensions(eeExts);
+    const ee = encryptedExtensionsMessage({
+      alpnProtocol: this.alpnProtocol,
+      transportParameters: this.quic ? o.transportParameters : undefined,
+      earlyDataAccepted: this.earlyDataAccepted,
+      customize: o.customizeEncryptedExtensions,
+    });
     this.#transcript.add(ee);
     flight.push(ee);
     if (!accepted) {
@@ -415,10 +381,7 @@ export class TlsServer extends HandshakeEndpoint {
       }
       if (o.requestClientCertificate || o.requireClientCertificate) {
         this.#requestedClientCert = true;
-        const cr = encodeCertificateRequest(new Uint8Array(0), [{
-          type: ExtensionType.signature_algorithms,
-          data: encodeU16List(SUPPORTED_SIGNATURE_SCHEMES, 2),
-        }]);
+        const cr = certificateRequestMessage();
         this.#transcript.add(cr);
         flight.push(cr);
       }
