@@ -16,6 +16,7 @@ import { LossRecovery } from "./recovery.ts";
 import type { PacketNumberSpaceValue } from "./sent_packets.ts";
 import type { RttEstimator } from "./rtt.ts";
 import type { CongestionController } from "./congestion/controller.ts";
+import { onClientInitialPto } from "./zero_rtt.ts";
 
 /**
  * Creates the connection's loss recovery; acknowledged and lost packets
@@ -128,6 +129,7 @@ export function onLossDetectionTimeout(c: ConnCore, now: number): void {
   // RFC 8899 §4.3: PTOs in a row while above BASE_PLPMTU suggest a black hole.
   if (c.pmtud.onPto(r.ptoCount, now)) applyPmtu(c);
   if (a.antiDeadlock) return;
+  if (a.space === INITIAL && !c.isServer) onClientInitialPto(c, now);
   requeueForProbe(c, c.spaces[a.space]);
   // RFC 9002 §6.2.4: also probe Handshake alongside Initial when it has data in flight.
   if (a.space === INITIAL && r.hasAckElicitingInFlight(HANDSHAKE)) {

@@ -52,6 +52,8 @@ export interface ZeroRttState {
   pending: Uint8Array[];
   /** TLS outcome. */
   status: "none" | "accepted" | "rejected";
+  /** Client: 0-RTT packets were requeued after an Initial PTO. */
+  requeuedOnPto: boolean;
   /** Server: when the 0-RTT read key goes (3 × PTO after the handshake, RFC 9001 §4.9.3). */
   discardAt: number;
 }
@@ -69,6 +71,7 @@ export function attachZeroRtt(c: ConnCore, session?: SessionTicket): ZeroRttStat
     pending: [],
     status: "none",
     discardAt: Infinity,
+    requeuedOnPto: false,
   };
   STATES.set(c, z);
   return z;
@@ -138,13 +141,43 @@ export function onEarlyDataOutcome(c: ConnCore, accepted: boolean, now: number):
     z.writing = false;
     s.writeKeys = undefined;
   }
-  const sent = c.recovery.sent[APPLICATION];
+  requeueZeroRtt(c, now);
+}
+
+/**
+ * Takes every in-flight Application-space packet (all 0-RTT: no 1-RTT key
+ * yet) out of recovery and queues its frames again, without a congestion
+ * response (RFC 9002 §6.4: their recovery state is discarded).
+ */
+function requeueZeroRtt(c: ConnCore, now: number): void {
+  const s = c.spaces[APPLICATION];
+  const r = c.recovery;
+  const sent = r.sent[APPLICATION];
   for (let i = 0; i < sent.length; i++) {
     if (!sent.isLive(i)) continue;
     const info = sent.payload(i);
     if (info) { for (const it of info.items) onItemLost(c, s, it); }
   }
-  c.recovery.resetSpace(APPLICATION, now);
+  const ptoCount = r.ptoCount; // keep the Initial/Handshake PTO backoff
+  r.resetSpace(APPLICATION, now);
+  r.ptoCount = ptoCount;
+}
+
+/**
+ * Client: the Initial PTO fired while 0-RTT packets are in flight. The
+ * ClientHello was not acknowledged, so the 0-RTT packets sent with it most
+ * likely could not be opened (servers drop 0-RTT without a connection, RFC
+ * 9000 §17.2.3), and no Application PTO exists before confirmation (RFC 9002
+ * §6.2.1) to find out: lost 0-RTT packets would fill the congestion window
+ * and block the client's Finished. Their frames are queued again (once; a
+ * spurious resend is only a duplicate).
+ */
+export function onClientInitialPto(c: ConnCore, now: number): void {
+  const z = STATES.get(c);
+  if (!z || c.isServer || !z.writing || z.requeuedOnPto) return;
+  if (c.recovery.sent[APPLICATION].bytesInFlight === 0) return;
+  z.requeuedOnPto = true;
+  requeueZeroRtt(c, now);
 }
 
 /**
