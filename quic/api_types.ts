@@ -6,6 +6,8 @@
  */
 import type { TransportConfig } from "./proto/config.ts";
 import type { DatagramSocket } from "./io/deno_udp.ts";
+import type { SessionTicket } from "../crypto/tls/types.ts";
+export type { SessionTicket } from "../crypto/tls/types.ts";
 
 /**
  * A network address as Deno reports it.
@@ -118,6 +120,19 @@ export interface ConnectQuicOptions extends QuicTransportOptions {
   hostname: string;
   /** Name to verify the certificate against (default `hostname`). */
   serverName?: string;
+  /**
+   * gquic: resume the session of an earlier connection to this server
+   * (`await conn.sessionTicket` there): an abbreviated handshake (RFC 8446 §2.2).
+   */
+  session?: SessionTicket;
+  /**
+   * Attempt 0-RTT (Deno's name) when `session` allows it: `connectQuic`
+   * then resolves before the handshake completes and streams opened at once
+   * carry early data, which an attacker can replay (RFC 9001 §9.2). Check
+   * `conn.earlyDataStatus` after `await conn.handshake`; rejected early data
+   * is resent automatically. Default false.
+   */
+  zeroRtt?: boolean;
   /** ALPN protocols (QUIC requires one). */
   alpnProtocols: string[];
   /** PEM root certificates trusted in addition to the system store. */
@@ -157,6 +172,12 @@ export interface ConnectQuicOptions extends QuicTransportOptions {
 export interface QuicListenOptions extends QuicTransportOptions {
   /** ALPN protocols offered. */
   alpnProtocols: string[];
+  /**
+   * gquic: accept 0-RTT early data from resuming clients (RFC 9001 §4.6),
+   * single-use per ticket (an anti-replay guard, RFC 8446 §8). Session
+   * tickets are issued either way. Default false.
+   */
+  zeroRtt?: boolean;
   /** Private key (PEM: PKCS#8, SEC1 or PKCS#1). */
   key: string;
   /** Certificate chain (PEM, leaf first). */

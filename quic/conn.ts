@@ -8,6 +8,7 @@
 import type { Connection } from "./proto/connection.ts";
 import { coreOf } from "./proto/conn_internal.ts";
 import type { ConnectionEvent } from "./proto/events.ts";
+import type { SessionTicket } from "../crypto/tls/types.ts";
 import {
   type QuicCloseInfo,
   QuicConnectionError,
@@ -77,6 +78,8 @@ export class QuicConn implements StreamHost {
   readonly #streams = new Map<number, StreamState>();
   readonly #handshake = deferred<void>();
   readonly #closed = deferred<QuicCloseInfo>();
+  readonly #ticket = deferred<SessionTicket>();
+  #ticketReceived = false;
   #closeInfo: QuicCloseInfo | undefined;
   #closeError: Error | undefined;
   #bidiCtl: ReadableStreamDefaultController<QuicBidirectionalStream> | undefined;
@@ -106,6 +109,7 @@ export class QuicConn implements StreamHost {
     this.#core = core;
     this.#handshake.p.catch(() => {});
     this.#closed.p.catch(() => {});
+    this.#ticket.p.catch(() => {});
     this.#incomingBidi = new ReadableStream<QuicBidirectionalStream>({
       start: (c) => {
         this.#bidiCtl = c;
@@ -155,6 +159,28 @@ export class QuicConn implements StreamHost {
   /** The endpoint this connection runs on. */
   get endpoint(): import("./endpoint.ts").QuicEndpoint {
     return this.#driver.endpoint as import("./endpoint.ts").QuicEndpoint;
+  }
+
+  /**
+   * gquic, client: the first session ticket the server sent (RFC 8446
+   * §4.6.1), to pass as `session` to a later `connectQuic` (with `zeroRtt`
+   * for early data). Rejects if the connection closes before one arrives.
+   */
+  get sessionTicket(): Promise<SessionTicket> {
+    return this.#ticket.p;
+  }
+
+  /** gquic: true when this connection resumed a session (abbreviated handshake). */
+  get isResumed(): boolean {
+    return this.#core.isResumed;
+  }
+
+  /**
+   * gquic: 0-RTT outcome, "none" (not attempted, or not known yet),
+   * "accepted" or "rejected" (the data was resent in 1-RTT).
+   */
+  get earlyDataStatus(): "none" | "accepted" | "rejected" {
+    return this.#core.earlyDataStatus;
   }
 
   /** Resolves when the TLS handshake completed; rejects if the connection fails first. */
@@ -401,7 +427,16 @@ export class QuicConn implements StreamHost {
         }
         break;
       }
+      case "sessionTicket":
+        this.#ticketReceived = true;
+        this.#ticket.resolve(e.ticket as SessionTicket);
+        break;
       case "connectionClosed":
+        if (!this.#ticketReceived) {
+          this.#ticket.reject(
+            new QuicConnectionError(e.code, e.reason, e.isApplication, e.byPeer, e.kind),
+          );
+        }
         this.#onClosed(e);
         break;
       case "terminated":

@@ -110,7 +110,12 @@ export async function connectQuic(options: ConnectQuicOptions): Promise<QuicConn
   try {
     conn = ep[endpointInternals](
       { hostname: ip, port: options.port },
-      { tls, transport: transportFromOptions(options) },
+      {
+        tls,
+        transport: transportFromOptions(options),
+        session: options.session,
+        zeroRtt: options.zeroRtt,
+      },
       options.keepAliveInterval ?? 0,
     );
   } catch (e) {
@@ -124,6 +129,15 @@ export async function connectQuic(options: ConnectQuicOptions): Promise<QuicConn
     timer = setTimeout(() => conn.abortAttempt("timeout", "handshake timed out"), options.timeout);
   }
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.zeroRtt && conn.core.isSendingEarlyData) {
+    // 0-RTT (Deno: `zeroRtt`): hand the connection over before the handshake.
+    if (options.signal?.aborted) onAbort();
+    conn.handshake.catch(() => {}).finally(() => {
+      if (timer !== undefined) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    });
+    return conn;
+  }
   try {
     if (options.signal?.aborted) onAbort();
     await conn.handshake;

@@ -169,6 +169,7 @@ export class QuicEndpoint {
       alpnProtocols: options.alpnProtocols,
       keyLog: resolveKeyLog(options.keyLogFile),
       cipherSuites: DRIVER_CIPHER_SUITES,
+      enableEarlyData: options.zeroRtt ?? false,
     };
     this.#cfg.retry = options.retry ?? false;
     if (!this.#core) this.#cfg.transport = transportFromOptions(options);

@@ -169,8 +169,6 @@ export class Endpoint {
     this.#resetKey = config.statelessResetKey ?? this.#random(32).slice();
     this.#tokens = new AddressTokenKey(config.tokenKey ?? this.#random(32).slice(), this.#random);
     this.#versions = config.supportedVersions ?? SUPPORTED_VERSIONS;
-    // Session tickets (and 0-RTT when `server.enableEarlyData`) use keys held here.
-    if (config.server) this.#resumption = new ServerResumption(config.server, this.#random);
     const t = resolveTransportConfig(config.transport);
     // Room for the largest PMTU probe any connection may send (RFC 8899).
     this.#buf = new Uint8Array(Math.max(t.maxDatagramSize, t.loopbackMaxDatagramSize, 1500));
@@ -390,7 +388,12 @@ export class Endpoint {
     this.#odcid.set(conn, odcidKey);
     core.localScid = localCids.initial(localCids.newCid()).cid;
     try {
-      if (this.#resumption?.antiReplay) attachZeroRtt(core);
+      // Session tickets (and 0-RTT when `server.enableEarlyData`) use keys
+      // held by the endpoint, made again if the server settings are replaced.
+      if (this.#resumption?.server !== server) {
+        this.#resumption = new ServerResumption(server, this.#random);
+      }
+      if (this.#resumption.antiReplay) attachZeroRtt(core);
       core.tls = new TlsServer({
         ...server,
         ...this.#resumption?.tlsOptions(cfg),

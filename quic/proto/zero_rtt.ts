@@ -295,14 +295,15 @@ export class ServerResumption {
   readonly ticketKeys: TicketKeyRing;
   /** Single-use record of 0-RTT tickets (undefined without 0-RTT). */
   readonly antiReplay: AntiReplayGuard | undefined;
-  readonly #server: ServerTlsConfig;
+  /** The server settings these were made for. */
+  readonly server: ServerTlsConfig;
 
   /**
    * @param server the endpoint's server TLS settings
    * @param random injected randomness for ticket keys
    */
   constructor(server: ServerTlsConfig, random: (n: number) => Uint8Array) {
-    this.#server = server;
+    this.server = server;
     this.ticketKeys = server.ticketKeys ?? new TicketKeyRing({ random });
     this.antiReplay = server.enableEarlyData
       ? server.antiReplay ?? new AntiReplayGuard({ maxEntries: 100_000 })
@@ -311,7 +312,7 @@ export class ServerResumption {
 
   /** TLS options for one accepted connection (the endpoint's settings win where given). */
   tlsOptions(cfg: ResolvedTransportConfig): Partial<TlsServerOptions> {
-    const s = this.#server;
+    const s = this.server;
     return {
       ticketKeys: this.ticketKeys,
       antiReplay: this.antiReplay,
