@@ -108,7 +108,7 @@ export class LossRecovery<F> {
   };
   // Scratch for newly acked in-flight packets: [size, timeSent] pairs, so
   // the congestion controller sees them after loss processing (A.7 order).
-  private ackedScratch = new Float64Array(256);
+  private ackedScratch = new Float64Array(16); // Grows on demand (idle connections stay small).
 
   /**
    * Creates loss recovery state for a connection.

@@ -47,7 +47,11 @@ export const SENT_ACKED = 4;
 /** Record flag: the record was declared lost (tombstone). */
 export const SENT_LOST = 8;
 
-const INITIAL_CAPACITY = 64;
+// Small at first and allocated on the first push: an idle connection keeps
+// three stores, and most spaces only ever hold a handful of packets.
+const INITIAL_CAPACITY = 8;
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U8 = new Uint8Array(0);
 
 /**
  * The sent packets of one packet number space, indexed by a logical slot
@@ -89,15 +93,16 @@ export class SentPacketStore<F> {
    * by doubling
    */
   constructor(capacity: number = INITIAL_CAPACITY) {
-    let cap = 8;
+    let cap = INITIAL_CAPACITY;
     while (cap < capacity) cap *= 2;
-    this.pnBuf = new Float64Array(cap);
-    this.timeBuf = new Float64Array(cap);
-    this.sizeBuf = new Float64Array(cap);
-    this.flagBuf = new Uint8Array(cap);
-    this.payloadBuf = new Array<F | undefined>(cap).fill(undefined);
-    this.mask = cap - 1;
+    this.minCapacity = cap;
+    this.pnBuf = this.timeBuf = this.sizeBuf = EMPTY_F64;
+    this.flagBuf = EMPTY_U8;
+    this.payloadBuf = [];
+    this.mask = -1; // No buffers until the first push.
   }
+
+  private readonly minCapacity: number;
 
   /** Number of slots (live records and tombstones not yet reclaimed). */
   get length(): number {
@@ -132,7 +137,7 @@ export class SentPacketStore<F> {
   /** Doubles the capacity, unwrapping the ring to start at 0. */
   private grow(): void {
     const oldCap = this.mask + 1;
-    const cap = oldCap * 2;
+    const cap = Math.max(this.minCapacity, oldCap * 2);
     const pn = new Float64Array(cap);
     const time = new Float64Array(cap);
     const size = new Float64Array(cap);
@@ -260,7 +265,11 @@ export class SentPacketStore<F> {
    * kept so later ACKs can still be validated.
    */
   clear(): void {
-    for (let i = 0; i < this.len; i++) this.payloadBuf[(this.head + i) & this.mask] = undefined;
+    // Release the buffers: a discarded space never sends again.
+    this.pnBuf = this.timeBuf = this.sizeBuf = EMPTY_F64;
+    this.flagBuf = EMPTY_U8;
+    this.payloadBuf = [];
+    this.mask = -1;
     this.head = 0;
     this.len = 0;
     this.liveCount = 0;
