@@ -107,7 +107,11 @@ interface UnackedSection {
 //   hot; inserts and Duplicates do not evict hot entries, except that
 // - evictByValue / freezeWindow: after freezeWindow sections without any
 //   insert, an insert may evict hot entries worth less than its net benefit
-//   (value of an entry: keepWeight x (expected repeats + 1) x value octets).
+//   (value of an entry: keepWeight x hitWeight x decayed hits x value octets).
+// - hitHalfLife: sections after which a sighting counts half in an entry's
+//   decayed hits; hitWeight: expected further uses per decayed hit. A
+//   candidate's expected uses are the larger of its name's estimate and
+//   hitWeight x (its decayed hits + 1).
 // - nameOnly: name-only entries for recurring names with churning values.
 // - maxEntryShare: larger entries are never inserted; drainShare: entries in
 //   the oldest share are refreshed with Duplicate when used.
@@ -115,8 +119,8 @@ interface UnackedSection {
 /** Strategy knobs (internal; exported for the tuning experiments in bench/). */
 export const encoderTuning = {
   maxEntryShare: 0.75,
-  drainShare: 0.2,
-  hotWindow: 20,
+  drainShare: 0.1,
+  hotWindow: 40,
   spaceCost: 0.02,
   minSightings: 1,
   minSightingsSpeculative: 2,
@@ -130,6 +134,8 @@ export const encoderTuning = {
   minBlockingSavingsShare: 0.075,
   scarceRamp: true,
   rampExponent: 0.5,
+  hitHalfLife: 64,
+  hitWeight: 1.5,
 };
 
 /**
@@ -157,7 +163,10 @@ export class QpackEncoder {
   private readonly encoderStream = new OutBuf(256);
   private readonly section = new OutBuf(256);
   private readonly unacked = new Map<number, UnackedSection[]>();
-  private readonly model = new RecurrenceModel(encoderTuning.priorRepeat);
+  private readonly model = new RecurrenceModel(
+    encoderTuning.priorRepeat,
+    encoderTuning.hitHalfLife,
+  );
   private readonly valueOf = (a: number): number => this.#entryValue(a);
   private readonly usable = (a: number): boolean => this.#usable(a);
   private capacitySent = false;
@@ -276,7 +285,7 @@ export class QpackEncoder {
         return;
       }
     }
-    const pred = neverIndex ? null : this.model.observe(name, key);
+    const pred = neverIndex ? null : this.model.observe(name, key, this.seq);
     if (pred !== null && t.capacity + this.targetCapacity > 0) {
       let a = t.findExact(key);
       if (a >= 0 && this.#usable(a)) {
@@ -334,7 +343,11 @@ export class QpackEncoder {
     const indexed = 1; // an Indexed Field Line is one octet for recent entries
     const gain = literal - indexed;
     const extra = canRef ? insert + indexed - literal : insert;
-    const net = pred.expectedUses * gain - extra - encoderTuning.spaceCost * size;
+    // The name's statistics or the key's own decayed hits (this sighting
+    // included), whichever promises more: a field that keeps coming back is
+    // worth what it has been hitting, whatever its name's other values do.
+    const uses = Math.max(pred.expectedUses, encoderTuning.hitWeight * (pred.hits + 1));
+    const net = uses * gain - extra - encoderTuning.spaceCost * size;
     const min = canRef ? encoderTuning.minSightings : encoderTuning.minSightingsSpeculative;
     // A field seen often enough is admitted even when the estimate is low,
     // but then may only push out entries worth nothing.
@@ -342,15 +355,15 @@ export class QpackEncoder {
     return encoderTuning.modelAdmits && net > 0 ? net : -Infinity;
   }
 
-  // What keeping entry `a` is worth: nothing when no section used it within
-  // the hot window, else its expected further uses times the value octets
-  // an index saves.
+  // What keeping entry `a` is worth: its own decayed hit count (the sections
+  // that sent this exact field lately, RecurrenceModel.hits) times the value
+  // octets an index saves. Per-entry, not per-name: a `:path` seen three
+  // times long ago is worth little even though `:path` values recur.
   #entryValue(a: number): number {
     const t = this.table;
-    if (t.lastUse(a) < this.seq - encoderTuning.hotWindow) return 0;
     const name = t.name(a), value = t.value(a);
-    const repeats = this.model.expectedRepeats(name, fieldKey(name, value));
-    return encoderTuning.keepWeight * (repeats + 1) * stringLength(value, 7);
+    const hits = this.model.hits(fieldKey(name, value), this.seq);
+    return encoderTuning.keepWeight * encoderTuning.hitWeight * hits * stringLength(value, 7);
   }
 
   // Values of some names never repeat (digests, request ids) while the name

@@ -29,6 +29,16 @@ interface NameStats {
   seen: number;
 }
 
+/** Per-key record: sightings and decayed hits (see {@link RecurrenceModel.hits}). */
+interface KeyStats {
+  /** Sightings in the history window. */
+  n: number;
+  /** Decayed sightings as of section `last`. */
+  hits: number;
+  /** Section of the latest sighting. */
+  last: number;
+}
+
 /** Counters are halved past this many sightings of one name. */
 export const MODEL_HALF_LIFE = 64;
 // Caps on remembered keys and names: bounded memory whatever the peer sends.
@@ -41,6 +51,8 @@ const MAX_CONTINUATION = 0.9;
 export interface Prediction {
   /** Earlier sightings of this exact (name, value). */
   sightings: number;
+  /** Decayed earlier sightings (see {@link RecurrenceModel.hits}). */
+  hits: number;
   /** Expected further sightings of this exact (name, value). */
   expectedUses: number;
   /** Expected further sightings of the name (any value). */
@@ -49,15 +61,37 @@ export interface Prediction {
 
 /** Learns recurrence of (name, value) pairs and names. Internal. */
 export class RecurrenceModel {
-  private readonly keys = new Map<string, number>();
+  private readonly keys = new Map<string, KeyStats>();
+  // Per-section decay factor of KeyStats.hits.
+  private readonly decay: number;
   private readonly names = new Map<string, NameStats>();
-  private readonly out: Prediction = { sightings: 0, expectedUses: 0, expectedNameUses: 0 };
+  private readonly out: Prediction = {
+    sightings: 0,
+    hits: 0,
+    expectedUses: 0,
+    expectedNameUses: 0,
+  };
 
   /**
    * @param priorRepeat prior weight (in sightings) that a new value of an
    *   unknown name comes back: the first estimate is priorRepeat / 1.
+   * @param hitHalfLife sections after which a sighting counts half in
+   *   {@link hits}
    */
-  constructor(private readonly priorRepeat = 0.5) {}
+  constructor(private readonly priorRepeat = 0.5, hitHalfLife = 32) {
+    this.decay = 2 ** (-1 / hitHalfLife);
+  }
+
+  /**
+   * Decayed sightings of `key` as of section `seq`: each sighting counts
+   * 2^(-age / hitHalfLife), so a field seen in every section approaches
+   * hitHalfLife / ln 2 and one seen once long ago approaches 0. This is the
+   * entry's own recent hit rate, unlike the per-name estimates.
+   */
+  hits(key: string, seq: number): number {
+    const k = this.keys.get(key);
+    return k === undefined ? 0 : k.hits * this.decay ** (seq - k.last);
+  }
 
   /**
    * Expected further sightings of a key already seen (the continuation
@@ -74,11 +108,19 @@ export class RecurrenceModel {
    * Records one sighting of (name, key) and returns the prediction made
    * *before* it (the returned object is reused by the next call).
    */
-  observe(name: string, key: string): Prediction {
-    const sightings = this.keys.get(key) ?? 0;
-    if (sightings > 0) this.keys.delete(key); // move to the recent end
-    else if (this.keys.size >= KEY_LIMIT) this.keys.delete(this.keys.keys().next().value!);
-    this.keys.set(key, sightings + 1);
+  observe(name: string, key: string, seq = 0): Prediction {
+    let k = this.keys.get(key);
+    const sightings = k?.n ?? 0;
+    if (k !== undefined) this.keys.delete(key); // move to the recent end
+    else {
+      if (this.keys.size >= KEY_LIMIT) this.keys.delete(this.keys.keys().next().value!);
+      k = { n: 0, hits: 0, last: seq };
+    }
+    this.keys.set(key, k);
+    this.out.hits = k.hits * this.decay ** (seq - k.last);
+    k.n++;
+    k.hits = this.out.hits + 1;
+    k.last = seq;
     let st = this.names.get(name);
     if (st === undefined) {
       if (this.names.size >= NAME_LIMIT) this.names.clear();

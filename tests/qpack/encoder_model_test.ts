@@ -44,3 +44,20 @@ Deno.test("model: memory stays bounded under many distinct names and values", ()
   // Bounded maps: a long-forgotten key counts as new again.
   assert.equal(see(m, "n0", "v0").sightings, 0);
 });
+
+Deno.test("model: decayed hits follow one key's own recent sightings", () => {
+  const m = new RecurrenceModel(0.5, 10);
+  const hot = fieldKey(":authority", "a.example"), cold = fieldKey(":path", "/x");
+  // Three early sightings of `cold`, then `hot` in every section.
+  for (let s = 1; s <= 3; s++) m.observe(":path", cold, s);
+  for (let s = 4; s <= 60; s++) m.observe(":authority", hot, s);
+  // Half-life 10 sections: a key sent every section tends to 1/(1-2^-0.1) ≈ 14.9.
+  const h = m.hits(hot, 60);
+  assert.ok(h > 13 && h < 15, `hot ${h}`);
+  // 57+ sections after its last sighting, three hits count about 3/2^5.7.
+  const c = m.hits(cold, 60);
+  assert.ok(c > 0.03 && c < 0.1, `cold ${c}`);
+  assert.equal(m.hits(fieldKey("x", "never"), 60), 0);
+  // The prediction reports the hits before this sighting.
+  assert.ok(Math.abs(m.observe(":authority", hot, 61).hits - h * 2 ** -0.1) < 1e-9);
+});
