@@ -6,9 +6,9 @@
  * @module
  */
 import { QuicError, TransportErrorCode } from "./errors.ts";
-import { type ConnCore, ConnPhase } from "./conn_state.ts";
+import { type ConnCore, ConnPhase, type TlsMachine } from "./conn_state.ts";
 import { APPLICATION, HANDSHAKE, INITIAL, type PacketSpace } from "./spaces.ts";
-import { TlsAlertError } from "../../crypto/tls/alert.ts";
+import { AlertDescription, TlsAlertError } from "../../crypto/tls/alert.ts";
 import type { TlsEvent } from "../../crypto/tls/types.ts";
 import { createPacketKeys, updatePacketKeys } from "../../crypto/packet_keys.ts";
 import { createInitialKeys } from "../../crypto/initial_secrets.ts";
@@ -102,11 +102,52 @@ export function onCryptoFrame(
   }
 }
 
+/**
+ * A server's TLS machine once its handshake is complete: QUIC has no
+ * post-handshake messages from a client (RFC 9001 §4.1.3: KeyUpdate is
+ * forbidden, §6) and the tickets went out at completion, so only what the
+ * API reads is kept; the key schedule, transcript and certificate state
+ * (≈ 8.7 KB) are released for the connection's lifetime.
+ */
+class RetiredServerTls implements TlsMachine {
+  readonly serverName: string | undefined;
+  readonly resumed: boolean;
+  readonly peerCertificates: Uint8Array[] | undefined;
+  readonly alpnProtocol: string | undefined;
+  constructor(t: TlsMachine) {
+    const o = t as unknown as {
+      serverName?: string;
+      resumed?: boolean;
+      peerCertificates?: Uint8Array[];
+      alpnProtocol?: string;
+    };
+    this.serverName = o.serverName;
+    this.resumed = o.resumed === true;
+    this.peerCertificates = o.peerCertificates;
+    this.alpnProtocol = o.alpnProtocol;
+  }
+  receive(_level: 0 | 1 | 2 | 3, data: Uint8Array): void {
+    if (data.length === 0) return;
+    throw new TlsAlertError(
+      AlertDescription.unexpected_message,
+      "handshake message after the handshake",
+    );
+  }
+  pollEvent(): undefined {
+    return undefined;
+  }
+}
+
 /** Applies every pending TLS event. */
 export function drainTls(c: ConnCore, now: number): void {
   for (;;) {
     const e = c.tls.pollEvent() as TlsEvent | undefined;
-    if (!e) return;
+    if (!e) {
+      if (c.isServer && c.handshakeComplete && !(c.tls instanceof RetiredServerTls)) {
+        c.tls = new RetiredServerTls(c.tls);
+      }
+      return;
+    }
     switch (e.type) {
       case "handshakeData": {
         const s = e.level === 0
