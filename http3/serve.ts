@@ -9,7 +9,13 @@ import type { QuicNetAddr, QuicTransportOptions } from "../quic/api_types.ts";
 import { H3ErrorCode } from "./proto/errors.ts";
 import type { RequestHead } from "./proto/message.ts";
 import { H3Session, type StreamSink } from "./session.ts";
-import { bodyFromSink, fieldsToHeaders, responseToFields, sendBody } from "./body.ts";
+import {
+  bodyFromSink,
+  fieldsToHeaders,
+  H3StreamError,
+  responseToFields,
+  sendBody,
+} from "./body.ts";
 
 /**
  * What a handler learns about a request besides the `Request` (like
@@ -293,7 +299,11 @@ class Server {
     }
     session.act((h3) => h3.sendResponse(id, fields, { endStream: noContent }));
     if (noContent) response.body?.cancel().catch(() => {});
-    else await sendBody(session, id, response.body, abort.signal);
+    else if (!await sendBody(session, id, response.body, abort.signal)) {
+      // The client stopped reading (STOP_SENDING) or the body failed: the
+      // request is over for the handler too.
+      abort.abort(new H3StreamError(H3ErrorCode.H3_REQUEST_CANCELLED, "response not delivered"));
+    }
     // RFC 9114 §4.1: a complete response may be sent before the request body
     // ended; the server then asks the client to stop with H3_NO_ERROR.
     if (hasBody && !bodyDone) body.cancel().catch(() => {});

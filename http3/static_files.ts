@@ -62,9 +62,9 @@ export function parseRange(header: string, size: number): ByteRange {
     return size === 0 ? "unsatisfiable" : { start: Math.max(0, size - n), end: size - 1 };
   }
   const start = Number(m[1]);
-  let end = m[2] === "" ? size - 1 : Number(m[2]);
-  if (end < start) return null; // invalid: ignore (§14.1.1)
+  if (m[2] !== "" && Number(m[2]) < start) return null; // invalid: ignore (§14.1.1)
   if (start >= size) return "unsatisfiable";
+  let end = m[2] === "" ? size - 1 : Number(m[2]);
   if (end >= size) end = size - 1;
   return { start, end };
 }
