@@ -114,3 +114,25 @@ Deno.test("strategy: a small table full of hot entries still admits new ones (no
     fb.map((l) => l.map((f) => [f.name, f.value])),
   );
 });
+
+Deno.test("strategy: entries priced by their own hits keep fb-*-hq at capacity 4096 below ls-qpack", () => {
+  // Immediate acknowledgements, capacity 4096. ls-qpack: fb-resp-hq 65463
+  // (blocked 0) and 58868 (blocked 100); fb-req-hq 59587 (blocked 0). Pricing
+  // entries by their names' statistics gave 66058, 59674 and 62747.
+  const resp = parseQif(Deno.readFileSync(new URL("fb-resp-hq.qif", QIFS)));
+  const req = parseQif(Deno.readFileSync(new URL("fb-req-hq.qif", QIFS)));
+  const cases = [
+    { lists: resp, blocked: 0, max: 65463 },
+    { lists: resp, blocked: 100, max: 58868 },
+    { lists: req, blocked: 0, max: 61500 },
+  ];
+  for (const { lists, blocked, max } of cases) {
+    const opts = { maxTableCapacity: 4096, maxBlockedStreams: blocked };
+    const file = encodeInteropFile(lists, { ...opts, ack: "immediate", sensitiveNames: [] });
+    assert.ok(file.length <= max, `blocked ${blocked}: gquic ${file.length} > ${max}`);
+    assert.deepEqual(
+      decodeInteropFile(file, opts).map((l) => l.map((f) => [f.name, f.value])),
+      lists.map((l) => l.map((f) => [f.name, f.value])),
+    );
+  }
+});
