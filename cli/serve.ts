@@ -11,7 +11,7 @@ import { parseArgs, portOption, str, UsageError } from "./args.ts";
 
 /** Usage text. */
 export const SERVE_USAGE =
-  "gquic serve [DIR] [--hostname H] [--port N] [--cert FILE --key FILE] [--keylog FILE] [--retry]";
+  "gquic serve [DIR] [--hostname H] [--port N] [--cert FILE --key FILE] [--keylog FILE] [--retry] [--quiet]";
 
 /** The Chromium command line that loads `url` over HTTP/3 trusting the pinned key. */
 export function chromiumCommand(host: string, port: number, spkiPin: string): string {
@@ -23,7 +23,11 @@ export function chromiumCommand(host: string, port: number, spkiPin: string): st
 
 /** Runs `gquic serve`; resolves when the server stopped (SIGINT/SIGTERM or `signal`). */
 export async function serveCommand(args: string[], signal?: AbortSignal): Promise<number> {
-  const a = parseArgs(args, ["hostname", "port", "cert", "key", "keylog"], ["retry", "help"], {
+  const a = parseArgs(args, ["hostname", "port", "cert", "key", "keylog"], [
+    "retry",
+    "quiet",
+    "help",
+  ], {
     h: "help",
   });
   if (a.options.help) {
@@ -61,6 +65,7 @@ export async function serveCommand(args: string[], signal?: AbortSignal): Promis
     pin = dev.spkiSha256Base64;
   }
   const files = staticFiles(dir);
+  const quiet = a.options.quiet === true;
   const ac = new AbortController();
   const stop = () => ac.abort();
   signal?.addEventListener("abort", stop, { once: true });
@@ -86,6 +91,7 @@ export async function serveCommand(args: string[], signal?: AbortSignal): Promis
         }
       },
     }, async (req, info) => {
+      if (quiet) return files(req);
       const t0 = performance.now();
       const res = await files(req);
       const path = new URL(req.url).pathname;
