@@ -125,6 +125,7 @@ export class H3StreamError extends Error {
   readonly code: number;
 
   /**
+   * Creates the error; the message starts with the code's RFC name.
    * @param code the error code
    * @param detail what happened
    */

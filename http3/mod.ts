@@ -45,3 +45,5 @@ export {
   staticFiles,
   type StaticFilesOptions,
 } from "./static_files.ts";
+export type { QuicNetAddr, QuicTransportOptions } from "../quic/api_types.ts";
+export type { QuicConn } from "../quic/conn.ts";

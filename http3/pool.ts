@@ -61,6 +61,7 @@ export class H3Client {
   readonly #entries = new Map<string, PoolEntry>();
 
   /**
+   * Creates an empty pool; connections open on first use.
    * @param options trust and connection settings
    */
   constructor(options: H3ClientOptions = {}) {
@@ -73,6 +74,7 @@ export class H3Client {
   }
 
   /**
+   * @internal
    * A usable session for `url`'s origin: the pooled one, or a new
    * connection (`fresh` forces a new one, e.g. after REQUEST_REJECTED).
    */
@@ -106,7 +108,7 @@ export class H3Client {
     return entry.session;
   }
 
-  /** Called when an exchange on `session` ended: arms the idle timer. */
+  /** @internal Called when an exchange on `session` ended: arms the idle timer. */
   released(session: H3Session): void {
     if (session.active > 0) return;
     for (const [key, e] of this.#entries) {
