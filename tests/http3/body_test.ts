@@ -152,7 +152,7 @@ Deno.test("cli: error lines name the problem and the fixing option", () => {
 Deno.test("cli: progress line", () => {
   assert.match(
     progressLine(5 * 1024 * 1024, 10 * 1024 * 1024, 1000),
-    /^\[#{15}\.{15}\]  50% 5\.0 MB/,
+    /^\[#{15}\.{15}\] {2}50% 5\.0 MB/,
   );
   assert.match(progressLine(2048, null, 1000), /^2\.0 KB 2\.0 KB\/s/);
 });

@@ -48,7 +48,7 @@ async function withServer(
 
 Deno.test("h3: GET, POST echo of 2 MB byte-exact, remoteAddr, one pooled connection", async () => {
   const up = pattern(2_000_000, 7);
-  await withServer(async (req, info) => {
+  await withServer((req, info) => {
     const u = new URL(req.url);
     if (req.method === "POST") return new Response(req.body, { headers: { "x-path": u.pathname } });
     return new Response(`${req.method} ${u.pathname}${u.search} from ${info.remoteAddr.hostname}`, {
