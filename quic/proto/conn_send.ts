@@ -94,8 +94,14 @@ export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number 
       c.pacingDeadline = now + Math.max(wait, 0.05);
     }
   }
-  if (cc && !probe && c.handshakeConfirmed && c.phase === ConnPhase.ESTABLISHED) {
-    // RFC 9000 §14.3: DPLPMTUD probes, one at a time, when we could send anyway.
+  if (
+    cc && !probe && c.handshakeConfirmed && c.phase === ConnPhase.ESTABLISHED &&
+    c.pmtud.armed
+  ) {
+    // RFC 9000 §14.3: DPLPMTUD probes, one at a time, when we could send
+    // anyway; the search starts after the first stream data or DATAGRAM
+    // went out, so connections that never send any (idle, handshake-only)
+    // never probe.
     const size = c.pmtud.probeSize(now);
     if (size > buf.length) c.pmtud.start(buf.length, now); // The driver's buffer is the cap.
     else if (size > 0) return sendPmtuProbe(c, buf, size, now);
@@ -264,8 +270,10 @@ function buildPacket(
     if (s.id === APPLICATION) p = writeAppControl(c, buf, p, end, items);
     p = writeCrypto(s, buf, p, end, items);
     if (s.id === APPLICATION) {
+      const dataStart = p;
       p = writeDatagrams(c, buf, p, end, items);
       p = writeStreamFrames(c, buf, p, end, items);
+      if (p > dataStart) c.pmtud.armed = true;
     }
     if (p > before) ackEliciting = true;
     if (!ackEliciting && allow.probe) {

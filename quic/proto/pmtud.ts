@@ -66,6 +66,11 @@ export class Pmtud {
   mtu: number = BASE_PLPMTU;
   /** Search state ({@link PmtudState}). */
   state: number = PmtudState.BASE;
+  /**
+   * Set by the connection once it has application data worth larger
+   * datagrams; it only offers probes while this is true.
+   */
+  armed = false;
   /** Probes sent (for stats and tests). */
   probesSent = 0;
   /** Black holes detected. */
