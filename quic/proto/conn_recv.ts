@@ -13,7 +13,7 @@ import { iterateCoalescedPackets, type PacketHeader } from "./header.ts";
 import { PacketType } from "./packet_type.ts";
 import { unprotectPacket } from "../../crypto/packet_protection.ts";
 import { decodeFrame } from "./frames/decode.ts";
-import { assertFrameAllowed, isAckEliciting } from "./frames/permissions.ts";
+import { assertFrameAllowed, isAckEliciting, isProbingFrame } from "./frames/permissions.ts";
 import type { Frame } from "./frames/types.ts";
 import { discardSpace, onAckReceived, updateAmplificationLimit } from "./conn_recovery.ts";
 import { onCryptoFrame, onHandshakeDone, onRetry, onVersionNegotiation } from "./conn_handshake.ts";
@@ -29,6 +29,12 @@ import {
   onStreamFrame,
 } from "./conn_streams.ts";
 import { cidEqual } from "./cid.ts";
+import {
+  onDatagramReceived,
+  onPacketAuthenticated,
+  onPathChallenge,
+  onPathResponse,
+} from "./paths.ts";
 import { bufferZeroRtt, takeBufferedZeroRtt, zeroRttReadKeys } from "./zero_rtt.ts";
 
 function spaceOf(t: number): number {
@@ -50,7 +56,11 @@ export function handleDatagram(
 ): boolean {
   if (c.phase === ConnPhase.CLOSED || c.phase === ConnPhase.DRAINING) return false;
   c.stats.bytesReceived += data.length;
-  if (!c.addressValidated) c.amplificationReceived += data.length;
+  // Per-path anti-amplification accounting; drops what no path accepts (RFC 9000 §9).
+  if (!onDatagramReceived(c, data, remote)) {
+    c.stats.packetsDropped++;
+    return false;
+  }
   if (c.phase === ConnPhase.CLOSING) {
     // RFC 9000 §10.2.1: in the closing state only answer with CONNECTION_CLOSE.
     onCloseStateDatagram(c);
@@ -196,9 +206,8 @@ function handlePacket(
     // RFC 9000 §10.1: restart the idle timer on a processed packet.
     c.idleDeadline = now + idlePeriod(c);
     c.firstAckElicitingSinceRecv = -Infinity;
-    // Connection migration (RFC 9000 §9) needs path validation, not yet
-    // implemented: packets from another address are processed but we keep
-    // sending to the validated one (never to an unvalidated address, §9.3).
+    // RFC 9000 §9.3: the highest-numbered non-probing packet picks the path.
+    if (s.id === APPLICATION && !zeroRtt) onPacketAuthenticated(c, pn, nonProbing, h.dcid, now);
     void remote;
   } catch (e) {
     throw authenticated(e);
@@ -213,6 +222,8 @@ export function idlePeriod(c: ConnCore): number {
 }
 
 const cursor = { offset: 0 };
+/** The last packet processed held a non-probing frame (RFC 9000 §9.1). */
+let nonProbing = false;
 
 /** Decodes and handles every frame of a packet; returns whether it was ack-eliciting. */
 function processFrames(
@@ -227,10 +238,12 @@ function processFrames(
     throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, "packet with no frames");
   }
   let ackEliciting = false;
+  nonProbing = false;
   cursor.offset = 0;
   while (cursor.offset < payload.length) {
     const b0 = payload[cursor.offset];
     if (b0 < 0x40) assertFrameAllowed(b0, packetType as 0);
+    if (b0 >= 0x40 || !isProbingFrame(b0)) nonProbing = true;
     const f = decodeFrame(payload, cursor, { maxAckRanges: 256 });
     if (b0 < 0x40 ? isAckEliciting(b0) : true) ackEliciting = true;
     onFrame(c, s, f, h, now);
@@ -294,11 +307,11 @@ function onFrame(c: ConnCore, s: PacketSpace, f: Frame, h: PacketHeader, now: nu
       c.localCids.onRetire(f.sequenceNumber, h.dcid);
       return;
     case "path_challenge":
-      // RFC 9000 §8.2.2: echo the data (bounded queue).
-      if (c.pathResponses.length < 4) c.pathResponses.push(f.data.slice());
+      onPathChallenge(c, f.data); // RFC 9000 §8.2.2: echo on the arrival path.
       return;
     case "path_response":
-      return; // No path validation in progress (migration not yet supported).
+      onPathResponse(c, f.data, now); // RFC 9000 §8.2.3
+      return;
     case "connection_close":
       enterDraining(c, now, false, {
         code: Number(f.errorCode),

@@ -23,6 +23,7 @@ import type { LossRecovery } from "./recovery.ts";
 import { createRecovery } from "./conn_recovery.ts";
 import type { SentInfo } from "./spaces.ts";
 import { Pmtud } from "./pmtud.ts";
+import { PathManager } from "./paths.ts";
 
 /** The TLS machine as the connection drives it (crypto/tls client or server). */
 export interface TlsMachine {
@@ -196,6 +197,8 @@ export class ConnCore {
   newTokens: Uint8Array[] = [];
   /** A PING was requested (keep-alive or explicit). */
   pingPending = false;
+  /** Paths, path validation and migration (RFC 9000 §8.2, §9; paths.ts). */
+  readonly paths: PathManager;
 
   /**
    * @param isServer server side?
@@ -230,6 +233,7 @@ export class ConnCore {
     this.localScid = localCids.active.get(0)?.cid ?? new Uint8Array(0);
     this.tls = tls;
     this.addressValidated = !isServer;
+    this.paths = new PathManager(remote, !isServer);
     const mk = (id: 0 | 1 | 2) =>
       new PacketSpace(id, cfg.maxAckRanges, cfg.cryptoBufferLimit, cfg.maxAckDelay, cfg.ackEveryN);
     this.spaces = [mk(INITIAL), mk(HANDSHAKE), mk(APPLICATION)];
@@ -237,7 +241,7 @@ export class ConnCore {
     this.maxDatagramSize = cfg.initialMaxDatagramSize;
     const ccOpts = { maxDatagramSize: this.maxDatagramSize };
     this.cc = cfg.congestionControl === "newreno" ? new NewReno(ccOpts) : new Cubic(ccOpts);
-    this.pacer = new Pacer({ maxDatagramSize: this.maxDatagramSize });
+    this.pacer = new Pacer({ maxDatagramSize: this.maxDatagramSize, burstPackets: 2 });
     this.recovery = createRecovery(this, isServer, this.rtt, this.cc);
     this.idleTimeout = cfg.maxIdleTimeout > 0 ? cfg.maxIdleTimeout : Infinity;
     this.streams = new ConnStreams(this);

@@ -26,6 +26,13 @@ import {
 } from "./conn_streams.ts";
 import { APPLICATION } from "./spaces.ts";
 import { zeroRttOf } from "./zero_rtt.ts";
+import {
+  canMigrate,
+  onLocalAddressChanged,
+  onPathTimeout,
+  pathDeadline,
+  pollPathTransmit,
+} from "./paths.ts";
 
 /**
  * Result of {@link Connection.streamRead}: the bytes read (null when none
@@ -129,6 +136,43 @@ export class Connection {
     return this.#c.remote;
   }
 
+  /**
+   * Destination of the datagram the last {@link pollTransmit} returned: the
+   * active path's peer address, or another path for PATH_CHALLENGE /
+   * PATH_RESPONSE datagrams (RFC 9000 §8.2.2, §9.3.3).
+   */
+  get transmitAddress(): SocketAddr {
+    return this.#c.paths.txRemote;
+  }
+
+  /** True once the active path is validated (RFC 9000 §8.2); false while a new path is checked. */
+  get isPathValidated(): boolean {
+    const c = this.#c;
+    return c.paths.active.validated ||
+      (!c.isServer && c.paths.active.validationDeadline === Infinity);
+  }
+
+  /**
+   * Client: whether {@link onLocalAddressChanged} would migrate now (RFC 9000
+   * §9): handshake confirmed, the server allows active migration, and a spare
+   * server CID is available for the new path (§9.5). Check before rebinding.
+   */
+  get canMigrate(): boolean {
+    return canMigrate(this.#c);
+  }
+
+  /**
+   * Client: the driver moved the socket to a new local address (active
+   * migration, RFC 9000 §9.2). The connection switches to a fresh server CID
+   * (retiring the old one), validates the new path with PATH_CHALLENGE and
+   * resets congestion and RTT state once it is validated. Returns false when
+   * migration is not possible ({@link canMigrate}); packets then keep the
+   * old CID and the server sees what looks like a NAT rebinding.
+   */
+  onLocalAddressChanged(now: number): boolean {
+    return onLocalAddressChanged(this.#c, now);
+  }
+
   /** The negotiated ALPN protocol, once the handshake completed. */
   get alpnProtocol(): string | undefined {
     return this.#c.alpn;
@@ -207,6 +251,10 @@ export class Connection {
    */
   pollTransmit(buf: Uint8Array, now: number): number {
     try {
+      // PATH_CHALLENGE / PATH_RESPONSE datagrams first: never delayed (RFC 9000 §8.2.2).
+      const n = pollPathTransmit(this.#c, buf, now);
+      if (n > 0) return n;
+      this.#c.paths.txRemote = this.#c.remote;
       return pollTransmit(this.#c, buf, now);
     } catch (e) {
       // Our own bug must not escape into the driver: close with INTERNAL_ERROR.
@@ -227,6 +275,7 @@ export class Connection {
       }
       if (c.pacingDeadline > 0) t = Math.min(t, c.pacingDeadline);
       t = Math.min(t, c.pmtud.probeDeadline); // RFC 8899 PROBE_TIMER
+      t = Math.min(t, pathDeadline(c)); // RFC 9000 §8.2.4
     }
     return t === Infinity ? undefined : t;
   }
@@ -255,6 +304,8 @@ export class Connection {
     if (c.pacingDeadline > 0 && now >= c.pacingDeadline) c.pacingDeadline = 0;
     if (now >= c.prevReadKeysDeadline) onKeyTimer(c, now);
     c.pmtud.onTimeout(now);
+    onPathTimeout(c, now);
+    if (c.phase >= ConnPhase.CLOSED) return;
     if (now >= (c.recovery.getLossDetectionTimer() ?? Infinity)) onLossDetectionTimeout(c, now);
     // ACK deadlines are served by pollTransmit (shouldSendAck reads the clock).
   }

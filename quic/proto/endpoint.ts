@@ -499,7 +499,8 @@ export class Endpoint {
       if (len > 0) {
         // Round robin between connections, one datagram each.
         this.#rrIndex = (this.#rrIndex + i + 1) % n;
-        return { data: this.#buf.subarray(0, len), remote: conn.remoteAddress };
+        // The destination follows the connection's paths (RFC 9000 §9).
+        return { data: this.#buf.subarray(0, len), remote: conn.transmitAddress };
       }
     }
     return undefined;

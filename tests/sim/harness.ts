@@ -35,6 +35,7 @@ export class SimHarness {
   /** Steps taken (a guard against livelock). */
   steps = 0;
   readonly #nodes = new Map<string, SimNode>();
+  readonly #aliases = new Map<string, string>();
 
   /**
    * @param seed PRNG seed for the network
@@ -51,6 +52,26 @@ export class SimHarness {
     const n = { addr, ep };
     this.#nodes.set(addrKey(addr), n);
     return n;
+  }
+
+  /**
+   * Delivers datagrams addressed to `addr` to the node at `node` (the inbound
+   * side of a NAT mapping set with `net.natRewrite`).
+   */
+  alias(addr: SimAddr, node: SimAddr): void {
+    this.#aliases.set(addrKey(addr), addrKey(node));
+  }
+
+  /**
+   * Moves a node to a new address (its socket was rebound): it sends from
+   * `to` from now on, and datagrams still addressed to `from` are dropped.
+   */
+  rebind(from: SimAddr, to: SimAddr): void {
+    const n = this.#nodes.get(addrKey(from));
+    if (!n) throw new Error(`no node at ${addrKey(from)}`);
+    this.#nodes.delete(addrKey(from));
+    n.addr = to;
+    this.#nodes.set(addrKey(to), n);
   }
 
   /** Removes a node (its datagrams are then dropped on arrival). */
@@ -89,7 +110,9 @@ export class SimHarness {
     for (;;) {
       const d = this.net.popDue(this.now);
       if (!d) break;
-      this.#nodes.get(addrKey(d.to))?.ep.handleDatagram(d.data, d.from, this.now);
+      const key = addrKey(d.to);
+      const node = this.#nodes.get(key) ?? this.#nodes.get(this.#aliases.get(key) ?? "");
+      node?.ep.handleDatagram(d.data, d.from, this.now);
     }
     for (const n of this.#nodes.values()) {
       const t = n.ep.nextTimeout();

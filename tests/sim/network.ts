@@ -186,6 +186,13 @@ export class SimNetwork {
     reordered: 0,
     bytesSent: 0,
   };
+  /**
+   * Rewrites the source address of each datagram as a NAT would (e.g. a new
+   * outgoing port mid-connection: NAT rebinding, RFC 9000 §9). Runs first.
+   */
+  natRewrite: ((from: SimAddr, to: SimAddr, now: number) => SimAddr) | undefined;
+  /** Sees every datagram handed to {@link send} (after NAT rewriting), e.g. for an on-path copier. */
+  tap: ((from: SimAddr, to: SimAddr, data: Uint8Array, now: number) => void) | undefined;
   #defaults: LinkOptions;
   #links = new Map<string, LinkState>();
   #heap = new DeliveryHeap();
@@ -226,6 +233,8 @@ export class SimNetwork {
    * may reuse their buffer.
    */
   send(from: SimAddr, to: SimAddr, data: Uint8Array, now: number): void {
+    if (this.natRewrite) from = this.natRewrite(from, to, now);
+    this.tap?.(from, to, data, now);
     const link = this.#link(from, to);
     const o = link.opts;
     this.stats.sent++;
