@@ -11,6 +11,7 @@
  * @module
  */
 import { randomFillSync } from "node:crypto";
+import { clearImmediate, setImmediate } from "node:timers";
 import { Endpoint } from "./proto/endpoint.ts";
 import type { ConnectOptions, EndpointConfig, TransportConfig } from "./proto/config.ts";
 import type { Connection } from "./proto/connection.ts";
@@ -101,6 +102,7 @@ export class QuicEndpoint {
   #again = false;
   #waitingForSlot = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerIsImmediate = false;
   #timerAt = Infinity;
   #closed = false;
   #closeWhenIdle = false;
@@ -242,8 +244,7 @@ export class QuicEndpoint {
     this.#shutdownStarted = true;
     this.#closed = true;
     this.#listener?.stop();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#clearTimer();
     // Let queued datagrams (CONNECTION_CLOSE) leave before closing the socket.
     this.#sock.drain().then(() => this.#sock.close());
   }
@@ -320,24 +321,36 @@ export class QuicEndpoint {
     this.#armTimer(core);
   }
 
+  #clearTimer(): void {
+    const t = this.#timer;
+    if (t === undefined) return;
+    if (this.#timerIsImmediate) clearImmediate(t as unknown as ReturnType<typeof setImmediate>);
+    else clearTimeout(t);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
   #armTimer(core: Endpoint): void {
     const t = core.nextTimeout();
-    if (t === undefined) {
-      if (this.#timer !== undefined) clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      return;
-    }
+    if (t === undefined) return this.#clearTimer();
     // Keep an earlier (or equal) pending timer: it re-arms when it fires.
     if (this.#timer !== undefined && this.#timerAt <= t) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#clearTimer();
     this.#timerAt = t;
-    const delay = Math.max(0, Math.ceil(t - clock()));
-    this.#timer = setTimeout(() => {
+    const fire = () => {
       this.#timer = undefined;
       this.#timerAt = Infinity;
       core.handleTimeout(clock());
       this.#flush();
-    }, delay);
+    };
+    const delay = t - clock();
+    // Sub-millisecond deadlines (pacing gaps, due ACKs): setTimeout rounds up
+    // to whole milliseconds and clamps chained timers to ≈ 2–4 ms, which
+    // throttles a paced sender; an immediate re-polls after the I/O phase
+    // (≈ 2 µs) until the deadline passes.
+    this.#timerIsImmediate = delay < 1;
+    this.#timer = this.#timerIsImmediate
+      ? setImmediate(fire) as unknown as ReturnType<typeof setTimeout>
+      : setTimeout(fire, Math.ceil(delay));
   }
 }
