@@ -120,6 +120,8 @@ export class AckTracker {
   ackDeadline: number = Infinity;
   /** True when packets arrived since the last ACK frame (worth piggybacking). */
   hasNewPackets = false;
+  /** ACK frames sent so far (key update checks, RFC 9001 §6.2). */
+  acksSent = 0;
   /** ECT(0) count (RFC 9000 §13.4.1). */
   ect0 = 0;
   /** ECT(1) count. */
@@ -275,6 +277,7 @@ export class AckTracker {
    * packet per ack-eliciting packet received).
    */
   onAckSent(): void {
+    this.acksSent++;
     this.ackImmediately = false;
     this.ackDeadline = Infinity;
     this.ackElicitingSinceAck = 0;

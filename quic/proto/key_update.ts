@@ -4,12 +4,15 @@
  * @module
  */
 import type { ConnCore } from "./conn_state.ts";
+import { QuicError, TransportErrorCode } from "./errors.ts";
 import { APPLICATION } from "./spaces.ts";
 import { updatePacketKeys } from "../../crypto/packet_keys.ts";
 import type { AeadSelector } from "../../crypto/packet_protection.ts";
 import type { Aead } from "../../crypto/aead.ts";
 
 const selectors = new WeakMap<ConnCore, AeadSelector>();
+/** 1-RTT ACK frames sent when the keys last rotated (RFC 9001 §6.2 check). */
+const acksAtRotation = new WeakMap<ConnCore, number>();
 
 /**
  * The AEAD selector for 1-RTT packets: the current keys for the current
@@ -52,12 +55,22 @@ function rotate(c: ConnCore, now: number): void {
   // RFC 9001 §6.5: keep old read keys for about three PTOs for reordered packets.
   c.prevReadKeysDeadline = now + 3 * c.rtt.ptoPeriod(c.peerMaxAckDelay);
   c.stats.keyUpdates++;
+  acksAtRotation.set(c, s.ack.acksSent);
 }
 
 /** Called after a 1-RTT packet authenticated with `phase`. */
 export function onPacketDecrypted(c: ConnCore, phase: number, pn: number, now: number): void {
   if (c.usedNextKeys) {
     c.usedNextKeys = false;
+    // RFC 9001 §6.2: a peer may update again only after we acknowledged a
+    // packet of the current phase, and every ACK we send after a rotation
+    // is under the new keys. An update with no ACK sent since the last one
+    // is two updates without confirmation: KEY_UPDATE_ERROR (a MAY that
+    // bounds the key derivations a peer can make us do).
+    const before = acksAtRotation.get(c);
+    if (before !== undefined && before === c.spaces[APPLICATION].ack.acksSent) {
+      throw new QuicError(TransportErrorCode.KEY_UPDATE_ERROR, "consecutive key updates");
+    }
     // RFC 9001 §6.2: answer the peer's update by updating our keys too.
     rotate(c, now);
     c.recvPhaseFirstPn = pn;
