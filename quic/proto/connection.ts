@@ -148,8 +148,7 @@ export class Connection {
   /** True once the active path is validated (RFC 9000 §8.2); false while a new path is checked. */
   get isPathValidated(): boolean {
     const c = this.#c;
-    return c.paths.active.validated ||
-      (!c.isServer && c.paths.active.validationDeadline === Infinity);
+    return c.isServer ? c.addressValidated : c.paths.active.validated;
   }
 
   /**
@@ -270,8 +269,14 @@ export class Connection {
     let t = Math.min(c.idleDeadline, c.closeDeadline);
     if (c.phase < ConnPhase.CLOSING) {
       t = Math.min(t, c.recovery.getLossDetectionTimer() ?? Infinity, c.prevReadKeysDeadline);
-      for (const s of c.spaces) {
-        if (s.ack.hasNewPackets && !s.discarded && s.writeKeys) t = Math.min(t, s.ack.ackDeadline);
+      // An ACK blocked by the anti-amplification limit (an unvalidated path,
+      // RFC 9000 §8.1, §9.3) waits for the next datagram, not for a timer.
+      if (c.amplificationBudget >= 64) {
+        for (const s of c.spaces) {
+          if (s.ack.hasNewPackets && !s.discarded && s.writeKeys) {
+            t = Math.min(t, s.ack.ackDeadline);
+          }
+        }
       }
       if (c.pacingDeadline > 0) t = Math.min(t, c.pacingDeadline);
       t = Math.min(t, c.pmtud.probeDeadline); // RFC 8899 PROBE_TIMER

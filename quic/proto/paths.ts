@@ -402,13 +402,15 @@ export function pathDeadline(c: ConnCore): number {
 /** Fires path timers due at `now`: challenge retries and validation failures (§8.2.4). */
 export function onPathTimeout(c: ConnCore, now: number): void {
   const pm = c.paths;
-  const all = [pm.active, ...(pm.fallback ? [pm.fallback] : []), ...pm.others];
+  // The active path last: reverting makes the fallback active (§9.3.2).
+  const all = [...pm.others, ...(pm.fallback ? [pm.fallback] : []), pm.active];
   for (const p of all) {
     if (now >= p.validationDeadline) {
       stopValidation(p);
       pm.validationFailures++;
-      if (p === pm.active) onActivePathFailed(c, now);
-      else if (!p.validated) pm.drop(p);
+      if (p === pm.active) {
+        if (!p.validated) onActivePathFailed(c, now);
+      } else if (!p.validated) pm.drop(p);
       continue;
     }
     if (now >= p.retryAt) {
