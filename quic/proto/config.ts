@@ -252,6 +252,11 @@ export interface EndpointConfig {
   maxConnections?: number;
   /** Most connections still in the handshake (unauthenticated work; default 1000). */
   maxHandshakes?: number;
+  /**
+   * Handshakes from unvalidated addresses above which new clients must
+   * first answer a Retry (default maxHandshakes / 2; 0 = always, like `retry`).
+   */
+  retryUnderLoad?: number;
   /** Most stateless resets sent per second of `now` (default 100). */
   statelessResetRate?: number;
   /** Versions we accept (default v1 and v2). */

@@ -342,8 +342,14 @@ export class Endpoint {
       return this.#drop();
     }
     let handshaking = 0;
-    for (const c of this.#conns) if (c.isServer && !c.isHandshakeComplete) handshaking++;
-    if (handshaking >= (this.#cfg.maxHandshakes ?? 1000)) {
+    let unvalidated = 0;
+    for (const c of this.#conns) {
+      if (!c.isServer || c.isHandshakeComplete) continue;
+      handshaking++;
+      if (!c.isAddressValidated) unvalidated++;
+    }
+    const maxHandshakes = this.#cfg.maxHandshakes ?? 1000;
+    if (handshaking >= maxHandshakes) {
       this.stats.refused++;
       return this.#drop();
     }
@@ -361,7 +367,12 @@ export class Endpoint {
         validated = true;
       }
     }
-    if (this.#cfg.retry && !validated) {
+    // RFC 9000 §8.1.2, §21.1.1.1: under load (many handshakes with
+    // unvalidated addresses, e.g. a spoofed Initial flood) answer with a
+    // stateless Retry instead of holding state, so real clients still get
+    // in while spoofed ones cannot take every handshake slot.
+    const retryUnderLoad = this.#cfg.retryUnderLoad ?? Math.floor(maxHandshakes / 2);
+    if (!validated && (this.#cfg.retry || unvalidated >= retryUnderLoad)) {
       this.#sendRetry(h.version, h.dcid, h.scid, remote, now);
       return;
     }

@@ -11,7 +11,14 @@ import { coreOf } from "../../../quic/proto/conn_internal.ts";
 import type { Connection } from "../../../quic/proto/connection.ts";
 import type { EndpointConfig, TransportConfig } from "../../../quic/proto/config.ts";
 import type { ConnectionEvent } from "../../../quic/proto/events.ts";
-import { writeShortHeader } from "../../../quic/proto/header_build.ts";
+import {
+  patchLength,
+  writeLongHeader,
+  writeShortHeader,
+} from "../../../quic/proto/header_build.ts";
+import { PacketType } from "../../../quic/proto/packet_type.ts";
+import { QUIC_V1 } from "../../../quic/proto/version.ts";
+import { createInitialKeys } from "../../../crypto/initial_secrets.ts";
 import { encodeFrame } from "../../../quic/proto/frames/encode.ts";
 import type { Frame } from "../../../quic/proto/frames/types.ts";
 import { protectPacket } from "../../../crypto/packet_protection.ts";
@@ -154,4 +161,42 @@ export function assertBystanderWorks(h: Hostile): void {
     h.p.sim.remove(addr);
   }
   void connect;
+}
+
+/**
+ * A client Initial datagram (padded to 1200 bytes) carrying `frames`,
+ * protected with the Initial keys of `dcid` (RFC 9001 §5.2): what an
+ * attacker can make without any handshake.
+ */
+export function rawInitial(
+  dcid: Uint8Array,
+  scid: Uint8Array,
+  pn: number,
+  frames: (Frame | Uint8Array)[],
+  token?: Uint8Array,
+): Uint8Array {
+  const buf = new Uint8Array(1200);
+  const layout = writeLongHeader(buf, 0, {
+    packetType: PacketType.Initial,
+    version: QUIC_V1,
+    dcid,
+    scid,
+    token,
+    packetNumber: pn,
+    pnLength: 4,
+    lengthSize: 2,
+  });
+  let off = layout.payloadOffset;
+  for (const f of frames) {
+    if (f instanceof Uint8Array) {
+      buf.set(f, off);
+      off += f.length;
+    } else off = encodeFrame(buf, off, f);
+  }
+  const end = 1200 - 16; // PADDING (zeros) up to the AEAD tag
+  if (off > end) throw new Error("frames do not fit one Initial");
+  patchLength(buf, layout, 1200);
+  const keys = createInitialKeys(QUIC_V1, dcid).client;
+  protectPacket(buf, 0, layout.pnOffset, 4, pn, end, keys);
+  return buf;
 }
