@@ -95,14 +95,8 @@ export function sameAddr(a: SocketAddr, b: SocketAddr): boolean {
 }
 
 /**
- * Per-connection path state (see module doc). Created by the connection.
- *
- * @example
- * ```ts
- * import { PathManager } from "@gquic/core/quic";
- * const pm = new PathManager({ hostname: "192.0.2.1", port: 443 }, true);
- * console.log(pm.active.validated, pm.txRemote.port);
- * ```
+ * Per-connection path state (see module doc). Created by the connection;
+ * internal (the public surface is on `Connection`).
  */
 export class PathManager {
   /** The path we send on. */
