@@ -21,7 +21,7 @@ import type { ResponseHead } from "./proto/message.ts";
  * console.log(init.method);
  * ```
  */
-export interface H3RequestInit extends RequestInit, H3ClientOptions {
+export interface H3RequestInit extends RequestInit, Omit<H3ClientOptions, "maxPushes" | "onPush"> {
   /** The connection pool to use (default: one shared per trust setting). */
   client?: H3Client;
 }

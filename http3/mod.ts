@@ -30,6 +30,8 @@ export {
 } from "./serve.ts";
 export { closeFetchConnections, fetch, type H3RequestInit } from "./fetch.ts";
 export { H3Client, type H3ClientOptions } from "./pool.ts";
+export type { H3PushPromise } from "./push_client.ts";
+export type { H3PushResponse } from "./push_server.ts";
 export {
   fieldsToHeaders,
   H3StreamError,

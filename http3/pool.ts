@@ -9,7 +9,9 @@ import type { QuicTransportOptions } from "../quic/api_types.ts";
 import type { QuicConn } from "../quic/conn.ts";
 import { H3ErrorCode } from "./proto/errors.ts";
 import { H3Session } from "./session.ts";
+import { H3StreamError } from "./body.ts";
 import { fetchWith } from "./fetch.ts";
+import { type H3PushPromise, PushReceiver } from "./push_client.ts";
 
 /**
  * How the client trusts servers and sets up connections. Trust options
@@ -33,6 +35,19 @@ export interface H3ClientOptions extends QuicTransportOptions {
   connectTimeout?: number;
   /** Close a pooled connection after this many ms without requests (default 2000). */
   idleTimeout?: number;
+  /**
+   * Server pushes allowed in flight per connection (RFC 9114 §4.6). The
+   * default 0 refuses every push: the client never sends MAX_PUSH_ID, so
+   * the server cannot promise any. With n > 0 the client sends
+   * MAX_PUSH_ID n-1 and raises it by one as each push finishes.
+   */
+  maxPushes?: number;
+  /**
+   * Called for each push the server promises, with the promised request and
+   * its response to come; return false to refuse it (CANCEL_PUSH, RFC 9114
+   * §7.2.3). Without this callback every push is refused.
+   */
+  onPush?: (push: H3PushPromise) => boolean | void;
 }
 
 interface PoolEntry {
@@ -140,8 +155,21 @@ export class H3Client {
       alpnProtocols: ["h3"],
       timeout: o.connectTimeout ?? 10_000,
     });
+    const maxPushes = o.maxPushes ?? 0;
+    const receiver = maxPushes > 0
+      ? new PushReceiver(maxPushes, o.onPush, (s) => this.released(s))
+      : undefined;
     try {
-      return await H3Session.open(conn, "client");
+      const session = await H3Session.open(conn, "client", {
+        maxPushes,
+        onPushEvent: receiver ? (e, s) => receiver.onEvent(e, s) : undefined,
+      });
+      session.closed.then(() =>
+        receiver?.closeAll(
+          new H3StreamError(H3ErrorCode.H3_REQUEST_CANCELLED, "connection closed"),
+        )
+      );
+      return session;
     } catch (e) {
       conn.close({ closeCode: H3ErrorCode.H3_INTERNAL_ERROR, reason: "setup failed" });
       throw e;

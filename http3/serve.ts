@@ -9,6 +9,7 @@ import type { QuicNetAddr, QuicTransportOptions } from "../quic/api_types.ts";
 import { H3ErrorCode } from "./proto/errors.ts";
 import type { RequestHead } from "./proto/message.ts";
 import { H3Session, type StreamSink } from "./session.ts";
+import { type H3PushResponse, makePusher } from "./push_server.ts";
 import {
   bodyFromSink,
   fieldsToHeaders,
@@ -33,6 +34,27 @@ export interface H3ServeHandlerInfo {
   remoteAddr: QuicNetAddr;
   /** Resolves when the response was sent completely (or failed). */
   completed: Promise<void>;
+  /**
+   * Server push (RFC 9114 §4.6): promises `target` (a same-origin URL,
+   * resolved against the request URL, or a GET/HEAD `Request`) and sends
+   * `response` on a push stream. Returns false, without calling a
+   * `response` function, when the push cannot be promised: the client's
+   * MAX_PUSH_ID does not allow it (clients refuse pushes by default), the
+   * response was already sent, or too many pushes are pending. Call it
+   * before returning the main response so the client learns of the push
+   * before it parses the page. Throws TypeError for a cross-origin target
+   * or an unsafe method.
+   *
+   * @example
+   * ```ts ignore
+   * import { serve } from "@gquic/core/http3";
+   * serve({ port: 4433, cert: "...", key: "..." }, (_req, info) => {
+   *   info.push("/style.css", () => new Response("p { color: teal }"));
+   *   return new Response('<link rel="stylesheet" href="/style.css"><p>hi');
+   * });
+   * ```
+   */
+  push(target: string | URL | Request, response: H3PushResponse): boolean;
 }
 
 /**
@@ -279,7 +301,8 @@ class Server {
     }
     let response: Response;
     try {
-      response = await this.#handler(request, { remoteAddr, completed });
+      const push = makePusher(session, id, new URL(request.url));
+      response = await this.#handler(request, { remoteAddr, completed, push });
       if (!(response instanceof Response)) throw new TypeError("handler did not return a Response");
     } catch (e) {
       try {

@@ -20,6 +20,9 @@ import { H3ErrorCode } from "./proto/errors.ts";
 /** Events that belong to one request/response stream. */
 export type StreamEvent = Extract<H3Event, { streamId: number }>;
 
+/** Push events (client): promises, push streams opening, and cancellations. */
+export type PushEvent = Extract<H3Event, { type: "pushPromise" | "pushStream" | "pushCancelled" }>;
+
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -38,10 +41,14 @@ export class StreamSink {
   /** True once `end` or `streamError` was queued. */
   done = false;
 
-  constructor(session: H3Session, id: number, readable: ReadableStream<Uint8Array>) {
+  constructor(
+    session: H3Session,
+    id: number,
+    readable: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array>,
+  ) {
     this.#session = session;
     this.id = id;
-    this.#reader = readable.getReader();
+    this.#reader = readable instanceof ReadableStream ? readable.getReader() : readable;
   }
 
   /** Queues an event (from the session's dispatch). */
@@ -129,6 +136,11 @@ export interface H3SessionOptions extends Partial<Omit<H3ConnectionOptions, "rol
   onStream?: (sink: StreamSink, session: H3Session) => void;
   /** Called when the peer sends GOAWAY. */
   onGoaway?: (id: number) => void;
+  /**
+   * Client: push events. A `pushStream` event's sink is already registered
+   * ({@link H3Session.sinkOf}). Without this hook, promises are cancelled.
+   */
+  onPushEvent?: (e: PushEvent, session: H3Session) => void;
 }
 
 /**
@@ -317,6 +329,28 @@ export class H3Session {
     }
   }
 
+  /** The sink of a stream (a request stream, or a client's push stream). */
+  sinkOf(id: number): StreamSink | undefined {
+    return this.#sinks.get(id);
+  }
+
+  /**
+   * Server: opens the push stream for a promised `pushId` and sends its
+   * response header section (RFC 9114 §4.6); resolves with the stream ID,
+   * or null if the stream could not be opened. Throws if the push was
+   * cancelled meanwhile.
+   */
+  async pushResponse(
+    pushId: number,
+    fields: Parameters<H3Connection["sendPushResponse"]>[1],
+    endStream: boolean,
+  ): Promise<number | null> {
+    // H3Connection opens streams synchronously: get one from QUIC first
+    // (waiting for the client's unidirectional stream credit).
+    this.#uniPool.push(await this.conn.createUnidirectionalStream({ waitUntilAvailable: true }));
+    return this.act((h3) => h3.sendPushResponse(pushId, fields, { endStream }));
+  }
+
   /** Forgets a finished stream's sink. */
   release(id: number): void {
     this.#sinks.delete(id);
@@ -363,6 +397,21 @@ export class H3Session {
         case "goaway":
           this.#opts.onGoaway?.(e.id);
           break;
+        case "pushStream": {
+          // Hand the push stream's reader from the continuous uni pump to a
+          // demand-driven sink, so QUIC flow control limits the push.
+          const r = this.#uniReaders.get(e.streamId);
+          if (r) {
+            this.#uniReaders.delete(e.streamId);
+            this.#sinks.set(e.streamId, new StreamSink(this, e.streamId, r));
+          }
+          this.#pushEvent(e);
+          break;
+        }
+        case "pushPromise":
+        case "pushCancelled":
+          this.#pushEvent(e);
+          break;
         case "connectionError":
           this.#onClosed(e.code, e.message, e.local);
           break;
@@ -370,6 +419,12 @@ export class H3Session {
           break;
       }
     }
+  }
+
+  #pushEvent(e: PushEvent): void {
+    const hook = this.#opts.onPushEvent;
+    if (hook) hook(e, this);
+    else if (e.type === "pushPromise" && !this.h3.closed) this.h3.cancelPush(e.pushId);
   }
 
   #onClosed(code: number, message: string, local: boolean): void {
@@ -427,11 +482,13 @@ export class H3Session {
           break;
         }
         this.feed(id, res.value, false);
+        // A push stream's reader now belongs to its sink (see #drain).
+        if (this.#sinks.has(id)) return;
       }
     } catch (err) {
       if (err instanceof QuicStreamError && err.kind === "reset") this.resetByPeer(id, err.code);
     } finally {
-      this.#uniReaders.delete(id);
+      if (this.#uniReaders.get(id) === reader) this.#uniReaders.delete(id);
     }
   }
 
