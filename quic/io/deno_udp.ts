@@ -188,7 +188,10 @@ export class DenoUdpSocket implements DatagramSocket {
       this.sendErrors++;
     }).finally(() => {
       this.#inFlight--;
-      if (this.#free.length < this.#maxInFlight) this.#free.push(pooled);
+      // Pool at most ~1 MB (64 KB datagrams on loopback would otherwise pin 4 MB).
+      if (this.#free.length < this.#maxInFlight && this.#free.length * pooled.length < 1 << 20) {
+        this.#free.push(pooled);
+      }
       const w = this.#waiters;
       if (w.length > 0) {
         this.#waiters = [];
