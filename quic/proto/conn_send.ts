@@ -294,6 +294,7 @@ function buildPacket(
   if (h.long) patchLength(buf, layout, p + TAG);
   const packetEnd = protectPacket(buf, off, h.pnOffset, h.pnLength, pn, p, keys);
   s.nextPn = pn + 1;
+  if (s.id === APPLICATION && s.nextPn >= s.nextSkipPn) skipPacketNumber(c, s);
   const size = packetEnd - off;
   const info: SentInfo | undefined = items.length > 0 || ackLargest >= 0
     ? { items, ackLargest }
@@ -503,4 +504,20 @@ function sendClose(c: ConnCore, buf: Uint8Array): number {
     if (!c.addressValidated) c.amplificationSent += off;
   }
   return off;
+}
+
+/**
+ * RFC 9000 §21.4: skip a packet number now and then (at a random distance
+ * of 16–271 packets) so a peer acknowledging packets it never received (an
+ * optimistic ACK to inflate our congestion window) is caught: an ACK of a
+ * skipped number is a PROTOCOL_VIOLATION (checked by the recovery's ACK
+ * validation). The first call only picks the first skip point.
+ */
+function skipPacketNumber(c: ConnCore, s: PacketSpace): void {
+  if (s.nextSkipPn >= 0) {
+    c.recovery.onPacketNumberSkipped(APPLICATION, s.nextPn);
+    s.nextPn++;
+  }
+  const r = c.random(1);
+  s.nextSkipPn = s.nextPn + 16 + r[0];
 }

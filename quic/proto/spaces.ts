@@ -78,6 +78,11 @@ export class PacketSpace {
   discarded = false;
   /** Next packet number to send. */
   nextPn = 0;
+  /**
+   * Packet number to skip next (RFC 9000 §21.4 optimistic ACK defence;
+   * -1 until chosen). Application space only.
+   */
+  nextSkipPn = -1;
   /** Received packet numbers and ACK scheduling (RFC 9000 §13.2). */
   readonly ack: AckTracker;
   /** CRYPTO data both ways (RFC 9000 §19.6), bounded (§7.5: CRYPTO_BUFFER_EXCEEDED). */

@@ -206,3 +206,46 @@ Deno.test("adversarial DATAGRAM: DATAGRAM when not negotiated is PROTOCOL_VIOLAT
   inject(h, [{ type: "datagram", data: new Uint8Array(4) }]);
   assertClosed(h, E.PROTOCOL_VIOLATION);
 });
+
+/** Makes the server send `n` ack-eliciting 1-RTT packets (into the void). */
+function serverSendsPings(h: Hostile, n: number): void {
+  for (let i = 0; i < n; i++) {
+    h.server.ping();
+    while (h.p.server.pollTransmit(h.p.sim.now)) { /* lost */ }
+    h.p.sim.now += 1;
+  }
+}
+
+const skippedOf = (h: Hostile): number[] =>
+  (coreOf(h.server).recovery as unknown as { skipped: number[][] }).skipped[APPLICATION];
+
+Deno.test("adversarial ACK: an optimistic ACK covering a skipped packet number is PROTOCOL_VIOLATION", () => {
+  const h = establish(25);
+  serverSendsPings(h, 600);
+  const skipped = skippedOf(h);
+  assert.ok(skipped.length >= 2, `skipped ${skipped}`);
+  // RFC 9000 §21.4: the skips are spread out, not every packet.
+  assert.ok(skipped.length <= 600 / 16);
+  const largest = serverLargestSent(h);
+  // Acknowledging everything, including numbers never sent.
+  inject(h, [{ type: "ack", ackDelay: 0, ranges: [[0, largest]] }]);
+  assertClosed(h, E.PROTOCOL_VIOLATION);
+  assertBystanderWorks(h);
+});
+
+Deno.test("adversarial ACK: an honest ACK around the skipped packet numbers is accepted", () => {
+  const h = establish(26);
+  serverSendsPings(h, 300);
+  const skipped = skippedOf(h).filter((pn) => pn <= serverLargestSent(h));
+  assert.ok(skipped.length >= 1);
+  // Ranges (descending) that leave out each skipped number.
+  const ranges: [number, number][] = [];
+  let hi = serverLargestSent(h);
+  for (const pn of [...skipped].sort((a, b) => b - a)) {
+    if (pn < hi) ranges.push([pn + 1, hi]);
+    hi = pn - 1;
+  }
+  if (hi >= 0) ranges.push([0, hi]);
+  inject(h, [{ type: "ack", ackDelay: 0, ranges: ranges.slice(0, 8) }]);
+  assert.equal(closeOf(h), undefined);
+});
