@@ -73,6 +73,11 @@ for await (const chunk of Deno.stdin.readable) {
     } else if (line.trim() === "gc") {
       (globalThis as { gc?: () => void }).gc?.();
       console.log("GC");
+    } else if (line.startsWith("heap ")) {
+      // Diagnostics: a V8 heap snapshot (compare two with heap_diff.ts).
+      const v8 = await import("node:v8");
+      v8.writeHeapSnapshot(line.slice(5).trim());
+      console.log("HEAP");
     } else if (line.trim() === "exit") {
       Deno.exit(0);
     }

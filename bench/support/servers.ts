@@ -83,6 +83,12 @@ export class PerfServerProcess {
     return { rss: Number(rss), conns: Number(conns) };
   }
 
+  /** Sends a control line and waits for the reply line starting with `reply`. */
+  async command(line: string, reply: string, ms = 60_000): Promise<string> {
+    await this.#writer.write(new TextEncoder().encode(line + "\n"));
+    return await this.#line(reply, ms);
+  }
+
   /** Stops the child (ours, by handle). */
   async stop(): Promise<void> {
     try {
