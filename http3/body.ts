@@ -7,8 +7,9 @@
  * @module
  */
 import type { FieldLine } from "../qpack/field_line.ts";
-import { H3Error, H3ErrorCode, h3ErrorName } from "./proto/errors.ts";
+import { H3ErrorCode, h3ErrorName } from "./proto/errors.ts";
 import type { H3Session, StreamSink } from "./session.ts";
+import type { H3Connection } from "./proto/connection.ts";
 
 /**
  * Connection-specific fields that HTTP/3 forbids (RFC 9114 §4.2); `host`
@@ -184,9 +185,47 @@ export function bodyFromSink(
   }, { highWaterMark: 0 });
 }
 
+/** A read that either finished already or is still pending. */
+export type PeekedRead =
+  | { ready: true; result: ReadableStreamReadResult<Uint8Array> }
+  | { ready: false; pending: Promise<ReadableStreamReadResult<Uint8Array>> };
+
+const NOT_READY = Symbol("not ready");
+const MICROTASK_HOPS = 4;
+
+/**
+ * Starts `reader.read()` and reports whether it settled without waiting
+ * for I/O: a chunk already queued (an in-memory body) or the end of a
+ * closed stream. Lets a writer put headers, content and FIN in one burst
+ * instead of one packet per `await`. A failed read is reported as pending.
+ */
+export async function peekRead(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<PeekedRead> {
+  const pending = reader.read();
+  // A read of queued data settles within a few promise reactions (Deno's
+  // in-memory Response bodies take a couple); I/O takes a macrotask. The
+  // marker settles after MICROTASK_HOPS reactions, without yielding to I/O.
+  let marker: Promise<typeof NOT_READY> = Promise.resolve(NOT_READY);
+  for (let i = 0; i < MICROTASK_HOPS; i++) marker = marker.then((x) => x);
+  const r = await Promise.race([pending, marker]).catch(() => NOT_READY);
+  return typeof r === "symbol" ? { ready: false, pending } : { ready: true, result: r };
+}
+
+function toBytes(v: Uint8Array | ArrayBufferView | ArrayBuffer): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  return new Uint8Array(v);
+}
+
 /**
  * Sends `body` on stream `id` as DATA frames, waiting for send-buffer room
- * between chunks, then ends the stream. Returns false (after resetting the
+ * between chunks, then ends the stream. `head` (the response header
+ * section) is written together with the first chunk when that chunk is
+ * ready at once, and the FIN rides on the last chunk when the end is known
+ * at once (RFC 9000 §19.8), so a small in-memory response leaves as one
+ * burst instead of a packet per `await`. A body whose first chunk needs
+ * I/O gets its headers sent first. Returns false (after resetting the
  * stream with H3_INTERNAL_ERROR) if reading the body failed, or when the
  * stream stopped being writable (the peer's STOP_SENDING).
  */
@@ -195,38 +234,54 @@ export async function sendBody(
   id: number,
   body: ReadableStream<Uint8Array> | null,
   signal?: AbortSignal,
+  head?: (h3: H3Connection) => void,
 ): Promise<boolean> {
+  let pendingHead = head;
+  const withHead = (h3: H3Connection) => {
+    const h = pendingHead;
+    pendingHead = undefined;
+    h?.(h3);
+  };
+  const gone = () => !session.writable(id);
   if (body) {
     const reader = body.getReader();
     try {
+      let next = await peekRead(reader);
       for (;;) {
+        if (!next.ready && pendingHead) session.act(withHead);
         await session.ready(id);
         if (signal?.aborted) throw signal.reason;
-        if (!session.writable(id)) {
+        if (gone()) {
           reader.cancel().catch(() => {});
           return false;
         }
-        const r = await reader.read();
+        const r = next.ready ? next.result : await next.pending;
         if (r.done) break;
-        if (!session.writable(id)) {
+        const chunk = toBytes(r.value);
+        next = await peekRead(reader);
+        if (gone()) {
           reader.cancel().catch(() => {});
           return false;
         }
-        const chunk = r.value instanceof Uint8Array ? r.value : new Uint8Array(r.value);
-        if (chunk.length > 0) session.act((h3) => h3.sendData(id, chunk));
+        const last = next.ready && next.result.done;
+        session.act((h3) => {
+          withHead(h3);
+          if (chunk.length > 0 || last) h3.sendData(id, chunk, last);
+        });
+        if (last) return true;
       }
     } catch (err) {
       reader.cancel(err).catch(() => {});
-      if (session.writable(id)) {
-        session.act((h3) => h3.cancelStream(id, H3ErrorCode.H3_INTERNAL_ERROR));
-      }
-      if (err instanceof H3Error) return false;
+      if (!gone()) session.act((h3) => h3.cancelStream(id, H3ErrorCode.H3_INTERNAL_ERROR));
       return false;
     }
   }
-  if (!session.writable(id)) return false;
+  if (gone()) return false;
   try {
-    session.act((h3) => h3.endStream(id));
+    session.act((h3) => {
+      withHead(h3);
+      h3.endStream(id);
+    });
   } catch {
     return false;
   }

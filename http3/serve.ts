@@ -320,9 +320,12 @@ class Server {
     if (!response.body && !response.headers.has("content-length") && method !== "HEAD") {
       if (!nullBodyStatus(response.status)) fields.push({ name: "content-length", value: "0" });
     }
-    session.act((h3) => h3.sendResponse(id, fields, { endStream: noContent }));
-    if (noContent) response.body?.cancel().catch(() => {});
-    else if (!await sendBody(session, id, response.body, abort.signal)) {
+    if (noContent) {
+      session.act((h3) => h3.sendResponse(id, fields, { endStream: true }));
+      response.body?.cancel().catch(() => {});
+    } else if (
+      !await sendBody(session, id, response.body, abort.signal, (h3) => h3.sendResponse(id, fields))
+    ) {
       // The client stopped reading (STOP_SENDING) or the body failed: the
       // request is over for the handler too.
       abort.abort(new H3StreamError(H3ErrorCode.H3_REQUEST_CANCELLED, "response not delivered"));
@@ -344,6 +347,7 @@ class Server {
           }
         }
         await s.idle();
+        await s.delivered(1000);
         if (!s.h3.closed) s.act((h3) => h3.close(H3ErrorCode.H3_NO_ERROR, "shutdown"));
         await Promise.race([s.conn.closed.catch(() => {}), delay(1000)]);
       }));

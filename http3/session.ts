@@ -164,6 +164,7 @@ export class H3Session {
   /** Requests (server) or exchanges (client) in progress, for draining. */
   active = 0;
   #idleWaiters: (() => void)[] = [];
+  readonly #finishing = new Set<Promise<void>>();
 
   private constructor(conn: QuicConn, role: "client" | "server", opts: H3SessionOptions) {
     this.conn = conn;
@@ -192,7 +193,10 @@ export class H3Session {
         if (data.length > 0) w.write(data).catch(() => {});
         if (fin) {
           this.#writers.delete(id);
-          w.close().catch(() => {});
+          // close() resolves once the peer acknowledged the whole stream.
+          const done = w.close().catch(() => {});
+          this.#finishing.add(done);
+          done.then(() => this.#finishing.delete(done));
         }
       },
       resetStream: (id, code) => {
@@ -369,6 +373,23 @@ export class H3Session {
       this.#idleWaiters = [];
       for (const fn of w) fn();
     }
+  }
+
+  /**
+   * Resolves when every stream we ended was acknowledged by the peer (or
+   * failed), or after `timeoutMs`: closing the connection earlier would
+   * discard data still in flight (RFC 9000 §10.2).
+   */
+  delivered(timeoutMs: number): Promise<void> {
+    if (this.#finishing.size === 0) return Promise.resolve();
+    let t: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((r) => {
+      t = setTimeout(r, timeoutMs);
+      Deno.unrefTimer(t);
+    });
+    return Promise.race([Promise.all([...this.#finishing]).then(() => {}), timeout]).finally(() =>
+      clearTimeout(t)
+    );
   }
 
   /** Resolves when no exchange is in progress. */

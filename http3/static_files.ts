@@ -22,6 +22,15 @@ export interface StaticFilesOptions {
   listDirectories?: boolean;
   /** Extra response headers (e.g. Alt-Svc). */
   headers?: HeadersInit;
+  /**
+   * Files up to this size are read in one synchronous call and sent from
+   * memory (default 64 KiB; 0 streams every file). Small-file latency is
+   * dominated by per-operation costs: `stat` + `open` + `read` + `close` as
+   * async ops are four thread-pool round trips (≈ 50 µs idle, several
+   * hundred µs on a busy machine) against ≈ 10 µs synchronously, and an
+   * in-memory body lets `serve()` send headers, content and FIN together.
+   */
+  syncReadLimit?: number;
 }
 
 /**
@@ -165,7 +174,9 @@ export function staticFiles(
     if (path === null) return new Response("Bad Request\n", { status: 400, headers });
     let info: Deno.FileInfo;
     try {
-      info = await Deno.stat(path);
+      // A stat of a local path is a single cheap syscall: done synchronously
+      // it saves a thread-pool round trip per request (see syncReadLimit).
+      info = Deno.statSync(path);
       if (info.isDirectory) {
         if (!url.pathname.endsWith("/")) {
           headers.set("location", `${url.pathname}/${url.search}`);
@@ -173,7 +184,7 @@ export function staticFiles(
         }
         try {
           const idx = `${path.replace(/\/$/, "")}/index.html`;
-          info = await Deno.stat(idx);
+          info = Deno.statSync(idx);
           path = idx;
         } catch {
           if (options.listDirectories === false) {
@@ -222,6 +233,23 @@ export function staticFiles(
     if (range) headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
     const status = range ? 206 : 200;
     if (req.method === "HEAD") return new Response(null, { status, headers });
+    if (size <= (options.syncReadLimit ?? 65536)) {
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = Deno.readFileSync(path);
+      } catch {
+        return new Response("Not Found\n", { status: 404, headers });
+      }
+      // The file may have changed since the stat: send what was read, or
+      // fall through to streaming if a range no longer fits.
+      if (bytes.length === size || (!range && bytes.length > 0)) {
+        if (!range) headers.set("content-length", String(bytes.length));
+        return new Response(range ? bytes.subarray(start, start + length) : bytes, {
+          status,
+          headers,
+        });
+      }
+    }
     const file = await Deno.open(path, { read: true });
     if (start > 0) await file.seek(start, Deno.SeekMode.Start);
     return new Response(fileBody(file, length), { status, headers });
