@@ -254,6 +254,12 @@ export interface EndpointConfig {
   /** Most connections still in the handshake (unauthenticated work; default 1000). */
   maxHandshakes?: number;
   /**
+   * Most connections in the handshake from one source IP address, any port
+   * (default 8): Retry proves an address is real, not that its owner is
+   * benign. Initials beyond it are dropped until a handshake finishes.
+   */
+  maxHandshakesPerAddress?: number;
+  /**
    * Handshakes from unvalidated addresses above which new clients must
    * first answer a Retry (default maxHandshakes / 2; 0 = always, like `retry`).
    */

@@ -18,3 +18,19 @@ export function coreOf(conn: object): ConnCore {
   if (!c) throw new TypeError("not a connection");
   return c;
 }
+
+const wakers = new WeakMap<object, () => void>();
+
+/**
+ * Installs the owner's activity hook: the endpoint learns which connections
+ * the application touched (stream writes, reads, close, ...) so it polls only
+ * those for datagrams, events and timers instead of walking all of them.
+ */
+export function setWaker(conn: object, wake: () => void): void {
+  wakers.set(conn, wake);
+}
+
+/** Tells the connection's owner it may have something new to send or report. */
+export function wakeConn(conn: object): void {
+  wakers.get(conn)?.();
+}

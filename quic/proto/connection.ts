@@ -8,7 +8,7 @@
  */
 import { type ConnCore, ConnPhase } from "./conn_state.ts";
 import type { SocketAddr } from "./config.ts";
-import { bindCore } from "./conn_internal.ts";
+import { bindCore, wakeConn } from "./conn_internal.ts";
 import type { ConnectionEvent } from "./events.ts";
 import { handleDatagram } from "./conn_recv.ts";
 import { pollTransmit } from "./conn_send.ts";
@@ -169,6 +169,7 @@ export class Connection {
    * old CID and the server sees what looks like a NAT rebinding.
    */
   onLocalAddressChanged(now: number): boolean {
+    wakeConn(this);
     return onLocalAddressChanged(this.#c, now);
   }
 
@@ -332,6 +333,7 @@ export class Connection {
    * is reached (a `streamsAvailable` event follows when it is raised).
    */
   openStream(bidi: boolean): number | undefined {
+    wakeConn(this);
     if (this.isClosed) return undefined;
     return openStream(this.#c, bidi);
   }
@@ -344,12 +346,14 @@ export class Connection {
    * @throws RangeError for an unknown or receive-only stream
    */
   streamWrite(id: number, data: Uint8Array, fin = false): number {
+    wakeConn(this);
     if (this.isClosed) return 0;
     return streamWrite(this.#c, id, data, fin);
   }
 
   /** Ends the sending side (FIN) after the data already written. */
   streamFinish(id: number): void {
+    wakeConn(this);
     streamFinish(this.#c, id);
   }
 
@@ -358,16 +362,19 @@ export class Connection {
    * (not on arrival). Returns undefined for an unknown stream.
    */
   streamRead(id: number, max: number, now: number): StreamReadResult | undefined {
+    wakeConn(this);
     return streamRead(this.#c, id, max, now);
   }
 
   /** Abandons sending on a stream with RESET_STREAM(code). */
   streamReset(id: number, code: number): void {
+    wakeConn(this);
     streamReset(this.#c, id, code);
   }
 
   /** Asks the peer to stop sending with STOP_SENDING(code); unread data is discarded. */
   streamStopSending(id: number, code: number, now = 0): void {
+    wakeConn(this);
     streamStopSending(this.#c, id, code, now);
   }
 
@@ -396,6 +403,7 @@ export class Connection {
    * when the queue is full.
    */
   sendDatagram(data: Uint8Array): boolean {
+    wakeConn(this);
     const c = this.#c;
     if (this.isClosed || data.length > this.maxDatagramSize) return false;
     if (c.datagramsOut.length >= c.cfg.datagramQueueLength) c.datagramsOut.shift();
@@ -405,11 +413,13 @@ export class Connection {
 
   /** Sends a PING (e.g. keep-alive). */
   ping(): void {
+    wakeConn(this);
     this.#c.pingPending = true;
   }
 
   /** Starts a key update (RFC 9001 §6.1); false if not allowed right now. */
   updateKeys(now: number): boolean {
+    wakeConn(this);
     return initiateKeyUpdate(this.#c, now);
   }
 
@@ -423,6 +433,7 @@ export class Connection {
    * and `reason`, as an application close (0x1d) unless `isApp` is false.
    */
   close(code: number, reason = "", isApp = true, now = 0): void {
+    wakeConn(this);
     closeConnection(this.#c, code, reason, isApp, 0, now);
   }
 

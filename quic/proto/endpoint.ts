@@ -22,7 +22,8 @@
  *
  * @module
  */
-import { coreOf } from "./conn_internal.ts";
+import { coreOf, setWaker } from "./conn_internal.ts";
+import { DeadlineHeap } from "./deadline_heap.ts";
 import { type ConnectOptions, type EndpointConfig, resolveTransportConfig } from "./config.ts";
 import { Connection } from "./connection.ts";
 import { ConnCore, type TlsMachine } from "./conn_state.ts";
@@ -136,12 +137,37 @@ export class Endpoint {
   readonly #byAddr = new Map<string, Connection>();
   readonly #conns = new Set<Connection>();
   readonly #stateless: Transmit[] = [];
-  readonly #events: EndpointEvent[] = [];
   readonly #buf: Uint8Array;
   #nextHandle = 1;
-  #rr: Connection[] = [];
-  #rrIndex = 0;
-  #rrDirty = true;
+  // Work sets: every call costs O(connections with work), not O(all
+  // connections), so thousands of idle connections are free. A connection
+  // enters them when a datagram, a timer or the application touches it
+  // (Connection methods call the waker). Sets iterate in insertion order;
+  // delete + add moves a connection to the back (round robin).
+  /** Connections that may have a datagram to send. */
+  readonly #sendQueue = new Set<Connection>();
+  /**
+   * Connections that may have events. Events stay in each connection's own
+   * bounded queue until `pollEvent` pulls them, so an application that stops
+   * polling grows no endpoint buffer (see {@link Endpoint.pollEvent}).
+   */
+  readonly #eventQueue = new Set<Connection>();
+  /** Accepted connections whose `newConnection` event is not yet delivered. */
+  readonly #announce = new Set<Connection>();
+  /** Terminated connections whose last events are not yet delivered. */
+  readonly #draining = new Set<Connection>();
+  /** Connections whose deadline in {@link #timers} must be recomputed. */
+  readonly #timerDirty = new Set<Connection>();
+  readonly #timers = new DeadlineHeap<Connection>();
+  // Handshake accounting, kept up to date as connections change state
+  // (instead of counting on every Initial).
+  readonly #handshakes = new Map<Connection, { ip: string; unvalidated: boolean }>();
+  readonly #handshakesPerIp = new Map<string, number>();
+  #handshaking = 0;
+  #unvalidated = 0;
+  // Stateless reset tokens of the peer IDs we send to (RFC 9000 §10.3.1).
+  readonly #resetTokens = new Map<string, Connection>();
+  readonly #tokenOf = new Map<Connection, { token: Uint8Array; key: string }>();
   #resetWindowStart = 0;
   #resetsInWindow = 0;
   /** Counters. */
@@ -195,7 +221,7 @@ export class Endpoint {
       },
     };
     this.#conns.add(conn);
-    this.#rrDirty = true;
+    setWaker(conn, () => this.#wake(conn));
     return conn;
   }
 
@@ -239,7 +265,8 @@ export class Endpoint {
     } catch (e) {
       closeWithError(core, e, now);
     }
-    this.#collect(conn);
+    this.#sendQueue.add(conn);
+    this.#after(conn);
     return conn;
   }
 
@@ -277,20 +304,23 @@ export class Endpoint {
         conn = this.#byAddr.get(addrKey(remote));
       }
       if (!conn) {
-        // RFC 9000 §10.3.1: a reset carries a random DCID; match its token.
-        for (const c of this.#conns) {
-          if (coreOf(c).peerCids.isStatelessReset(data)) {
-            onStatelessReset(coreOf(c), now);
-            this.#collect(c);
-            return;
-          }
+        // RFC 9000 §10.3.1: a reset carries a random DCID; match its token
+        // (by index: no walk over all connections per unknown packet).
+        const c = data.length >= 21
+          ? this.#resetTokens.get(cidKey(data.subarray(data.length - 16)))
+          : undefined;
+        if (c && coreOf(c).peerCids.isStatelessReset(data)) {
+          onStatelessReset(coreOf(c), now);
+          this.#after(c);
+          return;
         }
         this.#maybeStatelessReset(data, remote, now);
         return;
       }
     }
     conn.handleDatagram(data, remote, now);
-    this.#collect(conn);
+    this.#sendQueue.add(conn);
+    this.#after(conn);
   }
 
   #drop(): void {
@@ -337,21 +367,23 @@ export class Endpoint {
     if (h.packetType !== PacketType.Initial) return this.#drop();
     // RFC 9000 §14.1: drop Initial datagrams below 1200 bytes; §7.2: DCID ≥ 8 bytes.
     if (data.length < 1200 || h.dcid.length < 8) return this.#drop();
-    if (this.#conns.size >= (this.#cfg.maxConnections ?? 10_000)) {
-      this.stats.refused++;
-      return this.#drop();
-    }
-    let handshaking = 0;
-    let unvalidated = 0;
-    for (const c of this.#conns) {
-      if (!c.isServer || c.isHandshakeComplete) continue;
-      handshaking++;
-      if (!c.isAddressValidated) unvalidated++;
+    // Terminated connections whose events the application has not taken
+    // yet count too: an application that stops polling stops accepting
+    // (like a listen backlog) instead of buffering without bound.
+    if (this.#conns.size + this.#draining.size >= (this.#cfg.maxConnections ?? 10_000)) {
+      return this.#refuse();
     }
     const maxHandshakes = this.#cfg.maxHandshakes ?? 1000;
-    if (handshaking >= maxHandshakes) {
-      this.stats.refused++;
-      return this.#drop();
+    if (this.#handshaking >= maxHandshakes) return this.#refuse();
+    // RFC 9000 §8 (and §21.1.1.1): address validation bounds spoofed
+    // sources, not a real host that answers Retries, so bound each source
+    // IP (all ports: a host has 64k of them). Refused Initials are dropped
+    // rather than answered with CONNECTION_REFUSED (§5.2.2 "SHOULD"): the
+    // limit is transient, the client's retransmitted Initial gets in once
+    // a slot frees, and a flood gets no reply to amplify or measure.
+    const ip = remote.hostname;
+    if ((this.#handshakesPerIp.get(ip) ?? 0) >= (this.#cfg.maxHandshakesPerAddress ?? 8)) {
+      return this.#refuse();
     }
     const addr = addrKey(remote);
     let originalDcid: Uint8Array = h.dcid.slice();
@@ -372,7 +404,7 @@ export class Endpoint {
     // stateless Retry instead of holding state, so real clients still get
     // in while spoofed ones cannot take every handshake slot.
     const retryUnderLoad = this.#cfg.retryUnderLoad ?? Math.floor(maxHandshakes / 2);
-    if (!validated && (this.#cfg.retry || unvalidated >= retryUnderLoad)) {
+    if (!validated && (this.#cfg.retry || this.#unvalidated >= retryUnderLoad)) {
       this.#sendRetry(h.version, h.dcid, h.scid, remote, now);
       return;
     }
@@ -417,9 +449,20 @@ export class Endpoint {
     }
     installInitialKeys(core, h.dcid);
     this.stats.accepted++;
-    this.#events.push({ type: "newConnection", conn });
+    this.#handshakes.set(conn, { ip, unvalidated: !validated });
+    this.#handshakesPerIp.set(ip, (this.#handshakesPerIp.get(ip) ?? 0) + 1);
+    this.#handshaking++;
+    if (!validated) this.#unvalidated++;
+    this.#announce.add(conn);
+    this.#eventQueue.add(conn);
     conn.handleDatagram(data, remote, now);
-    this.#collect(conn);
+    this.#sendQueue.add(conn);
+    this.#after(conn);
+  }
+
+  #refuse(): void {
+    this.stats.refused++;
+    this.#drop();
   }
 
   readonly #odcid = new Map<Connection, string>();
@@ -461,15 +504,34 @@ export class Endpoint {
     }
   }
 
-  /** Moves a connection's events to the endpoint queue; forgets it once terminated. */
-  #collect(conn: Connection): void {
-    for (;;) {
-      const e = conn.pollEvent();
-      if (!e) break;
-      this.#events.push({ type: "connection", conn, event: e });
+  /** The application touched `conn`: poll it for datagrams, events and timers. */
+  #wake(conn: Connection): void {
+    if (!this.#conns.has(conn)) return;
+    this.#sendQueue.add(conn);
+    this.#eventQueue.add(conn);
+    this.#timerDirty.add(conn);
+  }
+
+  /**
+   * Bookkeeping after the endpoint ran `conn` (datagram, transmit, timer):
+   * event and timer work sets, handshake counters, reset token index,
+   * routing; forgets it once terminated.
+   */
+  #after(conn: Connection): void {
+    if (conn.hasEvents) this.#eventQueue.add(conn);
+    if (conn.isTerminated) return this.#forget(conn);
+    this.#timerDirty.add(conn);
+    const hs = this.#handshakes.get(conn);
+    if (hs) {
+      if (conn.isHandshakeComplete) this.#endHandshake(conn);
+      else if (hs.unvalidated && conn.isAddressValidated) {
+        hs.unvalidated = false;
+        this.#unvalidated--;
+      }
     }
-    if (conn.isTerminated) this.#forget(conn);
-    else if (conn.isHandshakeConfirmed) {
+    const token = coreOf(conn).peerCids.current.resetToken;
+    if (token !== this.#tokenOf.get(conn)?.token) this.#indexResetToken(conn, token);
+    if (conn.isHandshakeConfirmed) {
       // The client has switched to our CIDs: stop routing its original DCID.
       const k = this.#odcid.get(conn);
       if (k !== undefined) {
@@ -477,6 +539,27 @@ export class Endpoint {
         this.#odcid.delete(conn);
       }
     }
+  }
+
+  #endHandshake(conn: Connection): void {
+    const hs = this.#handshakes.get(conn);
+    if (!hs) return;
+    this.#handshakes.delete(conn);
+    this.#handshaking--;
+    if (hs.unvalidated) this.#unvalidated--;
+    const n = (this.#handshakesPerIp.get(hs.ip) ?? 1) - 1;
+    if (n > 0) this.#handshakesPerIp.set(hs.ip, n);
+    else this.#handshakesPerIp.delete(hs.ip);
+  }
+
+  #indexResetToken(conn: Connection, token: Uint8Array | undefined): void {
+    const old = this.#tokenOf.get(conn);
+    if (old && this.#resetTokens.get(old.key) === conn) this.#resetTokens.delete(old.key);
+    this.#tokenOf.delete(conn);
+    if (token === undefined) return;
+    const key = cidKey(token);
+    this.#resetTokens.set(key, conn);
+    this.#tokenOf.set(conn, { token, key });
   }
 
   #forget(conn: Connection): void {
@@ -487,7 +570,13 @@ export class Endpoint {
     this.#odcid.delete(conn);
     const a = addrKey(conn.remoteAddress);
     if (this.#byAddr.get(a) === conn) this.#byAddr.delete(a);
-    this.#rrDirty = true;
+    this.#endHandshake(conn);
+    this.#indexResetToken(conn, undefined);
+    this.#sendQueue.delete(conn);
+    this.#timerDirty.delete(conn);
+    this.#timers.delete(conn);
+    // Its last events (connectionClosed, terminated) wait for pollEvent.
+    if (this.#eventQueue.has(conn)) this.#draining.add(conn);
   }
 
   /**
@@ -497,19 +586,16 @@ export class Endpoint {
   pollTransmit(now: number): Transmit | undefined {
     const s = this.#stateless.shift();
     if (s) return s;
-    if (this.#rrDirty) {
-      this.#rr = [...this.#conns];
-      this.#rrDirty = false;
-      if (this.#rrIndex >= this.#rr.length) this.#rrIndex = 0;
-    }
-    const n = this.#rr.length;
-    for (let i = 0; i < n; i++) {
-      const conn = this.#rr[(this.#rrIndex + i) % n];
+    // Only connections that something touched since they last had nothing
+    // to send: a connection with nothing to send now gets work again only
+    // through a datagram, a timer (pacing, loss, ACK delay) or the app.
+    for (const conn of this.#sendQueue) {
       const len = conn.pollTransmit(this.#buf, now);
-      this.#collect(conn);
+      this.#sendQueue.delete(conn);
+      this.#after(conn);
       if (len > 0) {
         // Round robin between connections, one datagram each.
-        this.#rrIndex = (this.#rrIndex + i + 1) % n;
+        if (this.#conns.has(conn)) this.#sendQueue.add(conn);
         // The destination follows the connection's paths (RFC 9000 §9).
         return { data: this.#buf.subarray(0, len), remote: conn.transmitAddress };
       }
@@ -517,35 +603,69 @@ export class Endpoint {
     return undefined;
   }
 
+  #refreshTimers(): void {
+    for (const c of this.#timerDirty) this.#timers.set(c, c.nextTimeout());
+    this.#timerDirty.clear();
+  }
+
   /** Earliest deadline over all connections, or undefined. */
   nextTimeout(): number | undefined {
-    let t = Infinity;
-    for (const c of this.#conns) {
-      const x = c.nextTimeout();
-      if (x !== undefined && x < t) t = x;
-    }
-    return t === Infinity ? undefined : t;
+    this.#refreshTimers();
+    return this.#timers.peekTime();
   }
 
   /** Fires every connection timer due at `now`. */
   handleTimeout(now: number): void {
-    for (const c of [...this.#conns]) {
-      const x = c.nextTimeout();
-      if (x !== undefined && x <= now) c.handleTimeout(now);
-      this.#collect(c);
+    this.#refreshTimers();
+    // Take the due connections first: a deadline that handleTimeout leaves
+    // in place (an ACK due, served by pollTransmit) must not loop here.
+    const due: Connection[] = [];
+    for (
+      let t = this.#timers.peekTime();
+      t !== undefined && t <= now;
+      t = this.#timers.peekTime()
+    ) {
+      const c = this.#timers.peekKey()!;
+      this.#timers.delete(c);
+      due.push(c);
+    }
+    for (const c of due) {
+      c.handleTimeout(now);
+      this.#sendQueue.add(c);
+      this.#after(c);
     }
   }
 
-  /** Next event (new connections and connection events), if any. */
+  /**
+   * Next event (new connections and connection events), if any.
+   *
+   * Events are pulled lazily from the connections that have some, one per
+   * connection in turn (order within a connection is kept, and a
+   * connection's `newConnection` comes before its own events), so the only
+   * buffers are the connections' own bounded queues (e.g. at most
+   * `datagramQueueLength` DATAGRAMs, RFC 9221 §5). Terminated connections
+   * whose last events are not taken count against `maxConnections`.
+   */
   pollEvent(): EndpointEvent | undefined {
-    return this.#events.shift();
+    for (const conn of this.#eventQueue) {
+      this.#eventQueue.delete(conn);
+      if (this.#announce.delete(conn)) {
+        this.#eventQueue.add(conn);
+        return { type: "newConnection", conn };
+      }
+      const event = conn.pollEvent();
+      if (conn.hasEvents) this.#eventQueue.add(conn);
+      else this.#draining.delete(conn);
+      if (event) return { type: "connection", conn, event };
+    }
+    return undefined;
   }
 
   /** Closes every connection (application close with `code`). */
   close(code: number, reason: string, now: number): void {
-    for (const c of this.#conns) {
+    for (const c of [...this.#conns]) {
       c.close(code, reason, true, now);
-      this.#collect(c);
+      this.#after(c);
     }
   }
 
@@ -554,8 +674,13 @@ export class Endpoint {
     return this.#conns.has(conn);
   }
 
-  /** Notifies the endpoint that the app changed `conn` (stream writes etc.): collects its events. */
+  /**
+   * Notifies the endpoint that `conn` changed outside its methods' notice:
+   * polls it for datagrams, events and timers. (Connection methods already
+   * notify the endpoint; this is for code that changes it some other way.)
+   */
   touch(conn: Connection): void {
-    this.#collect(conn);
+    this.#wake(conn);
+    if (this.#conns.has(conn)) this.#after(conn);
   }
 }

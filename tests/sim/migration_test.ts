@@ -294,6 +294,7 @@ Deno.test("sim migration: a client ignoring disable_active_migration (new CID) i
   // Force what a misbehaving client would do: new address and a new CID.
   const cc = coreOf(d.client);
   assert.ok(cc.peerCids.rotate());
+  d.pair.client.touch(d.client); // changed behind the endpoint's back
   sim.rebind(CLIENT, CLIENT2);
   sim.runFor(300);
   assert.deepEqual(sc.remoteAddress, CLIENT);
