@@ -32,7 +32,7 @@ import { APPLICATION } from "./spaces.ts";
 import { writeShortHeader } from "./header_build.ts";
 import { encodePacketNumberLength } from "./packet_number.ts";
 import { protectPacket } from "../../crypto/packet_protection.ts";
-import { updateAmplificationLimit } from "./conn_recovery.ts";
+import { applyPmtu, updateAmplificationLimit } from "./conn_recovery.ts";
 import { enterClosed } from "./conn_close.ts";
 import { cidEqual } from "./cid.ts";
 import { K_INITIAL_RTT } from "./rtt.ts";
@@ -369,6 +369,8 @@ function onPathValidated(c: ConnCore, p: Path, now: number): void {
 
 /** RFC 9000 §9.4, RFC 9002 B.3 / A.3: congestion and RTT state back to initial values. */
 function resetPathState(c: ConnCore, now: number): void {
+  // RFC 9000 §14.3: the PMTU is per path; search the new one from BASE_PLPMTU.
+  if (c.pmtud.restart(now, c.spaces[APPLICATION].nextPn)) applyPmtu(c);
   c.rtt.reset();
   const cc = c.cc as unknown as {
     congestionWindow: number;

@@ -144,6 +144,23 @@ export class Pmtud {
   }
 
   /**
+   * The path changed (RFC 9000 §9.4, §14.3: the PMTU is per path): back to
+   * BASE_PLPMTU and, if the search had started, search the new path again.
+   * Returns true when {@link mtu} changed.
+   * @param now current time
+   * @param firstPn the first packet number sent on the new path (losses of
+   * earlier packets say nothing about it)
+   */
+  restart(now: number, firstPn: number): boolean {
+    const changed = this.mtu !== BASE_PLPMTU;
+    this.mtu = BASE_PLPMTU;
+    this.#lostLarge = 0;
+    this.#largestAckedLargePn = firstPn - 1;
+    if (this.state !== PmtudState.BASE) this.#search(BASE_PLPMTU, this.#ceiling, now);
+    return changed;
+  }
+
+  /**
    * The size of the probe to send now, or 0 for none. A probe outstanding
    * past its deadline counts as lost.
    * @param now current time

@@ -81,3 +81,29 @@ Deno.test("sim pmtud: a black hole for large datagrams mid-transfer falls back a
   const mds = r.conn.getStats().maxDatagramSize;
   assert.ok(mds <= 1300 && mds >= 1200, `settled at ${mds}`);
 });
+
+Deno.test("sim pmtud: a migrated client searches the new path from 1200 bytes (no black hole)", () => {
+  const pair = makePair(44, { delayMs: 10, bandwidth: 12_500_000 });
+  const CLIENT2 = { hostname: "10.0.0.3", port: 40000 };
+  // The new network only carries 1300-byte datagrams.
+  pair.sim.net.setLink(CLIENT2, SERVER, { delayMs: 10, bandwidth: 12_500_000, mtu: 1300 });
+  let moved = false;
+  const r = runTransfer(pair, 4 * MB, {
+    transport: { maxDatagramSize: 4000 },
+    hook: (conn) => {
+      const s = conn.getStats();
+      if (!moved && s.maxDatagramSize === 4000 && s.bytesSent > MB) {
+        moved = true;
+        pair.sim.rebind(CLIENT, CLIENT2);
+        assert.equal(conn.onLocalAddressChanged(pair.sim.now), true);
+      }
+    },
+  });
+  assert.ok(moved, "the first path reached the ceiling");
+  assert.ok(r.ok, `received ${r.received}`);
+  pair.sim.runFor(3000); // Let the search on the new path finish.
+  const c = coreOf(r.conn);
+  const mds = r.conn.getStats().maxDatagramSize;
+  assert.ok(mds <= 1300 && mds > 1300 - 16, `settled at ${mds}`);
+  assert.equal(c.pmtud.blackHoles, 0, "found by probing, not by losing data");
+});

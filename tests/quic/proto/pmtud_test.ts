@@ -141,3 +141,19 @@ Deno.test("pmtud: probeDeadline is the timer; onTimeout declares the probe lost"
   assert.equal(p.probeDeadline, Infinity);
   assert.equal(p.probeSize(251), 1452, "second attempt at the same size");
 });
+
+Deno.test("pmtud: restart on a new path goes back to the base and searches again", () => {
+  const p = new Pmtud();
+  assert.equal(p.restart(0, 0), false, "nothing to reset before the search");
+  assert.equal(p.state, PmtudState.BASE);
+  search(p, 9000, 9000);
+  assert.equal(p.mtu, 9000);
+  assert.equal(p.restart(10, 100), true);
+  assert.equal(p.mtu, BASE_PLPMTU);
+  assert.equal(p.probeSize(10), 9000);
+  // Losses of packets sent on the old path (pn < 100) are no black hole.
+  p.onProbeSent(100, 9000, 10, 100);
+  p.onPacketAcked(100, 9000);
+  for (let pn = 90; pn < 99; pn++) assert.equal(p.onPacketLost(pn, 9000), false);
+  assert.equal(p.mtu, 9000);
+});
