@@ -85,7 +85,11 @@ export class QuicConn implements StreamHost {
   #bidiCtl: ReadableStreamDefaultController<QuicBidirectionalStream> | undefined;
   #uniCtl: ReadableStreamDefaultController<QuicReceiveStream> | undefined;
   readonly #incomingBidi: ReadableStream<QuicBidirectionalStream>;
-  readonly #incomingUni: ReadableStream<QuicReceiveStream>;
+  // Created on first use (most connections never see a unidirectional
+  // stream): streams that arrive earlier wait in #uniQueue.
+  #incomingUni: ReadableStream<QuicReceiveStream> | undefined;
+  #uniQueue: QuicReceiveStream[] | undefined;
+  #uniDone = false;
   readonly #dgrams: Uint8Array[] = [];
   #dgramWaiters: { resolve: (d: Uint8Array) => void; reject: (e: unknown) => void }[] = [];
   #streamWaiters: (() => void)[] = [];
@@ -113,11 +117,6 @@ export class QuicConn implements StreamHost {
     this.#incomingBidi = new ReadableStream<QuicBidirectionalStream>({
       start: (c) => {
         this.#bidiCtl = c;
-      },
-    }, { highWaterMark: Infinity });
-    this.#incomingUni = new ReadableStream<QuicReceiveStream>({
-      start: (c) => {
-        this.#uniCtl = c;
       },
     }, { highWaterMark: Infinity });
     if (keepAliveInterval > 0) {
@@ -226,6 +225,17 @@ export class QuicConn implements StreamHost {
 
   /** Streams the peer opened towards us. */
   get incomingUnidirectionalStreams(): ReadableStream<QuicReceiveStream> {
+    if (!this.#incomingUni) {
+      const queued = this.#uniQueue;
+      this.#uniQueue = undefined;
+      this.#incomingUni = new ReadableStream<QuicReceiveStream>({
+        start: (c) => {
+          this.#uniCtl = c;
+          for (const r of queued ?? []) c.enqueue(r);
+          if (this.#uniDone) c.close();
+        },
+      }, { highWaterMark: Infinity });
+    }
     return this.#incomingUni;
   }
 
@@ -391,7 +401,9 @@ export class QuicConn implements StreamHost {
         if (uni) {
           const st = new StreamState(e.id, this, true, false);
           this.#streams.set(e.id, st);
-          this.#uniCtl?.enqueue(new QuicReceiveStream(st, this));
+          const r = new QuicReceiveStream(st, this);
+          if (this.#uniCtl) this.#uniCtl.enqueue(r);
+          else (this.#uniQueue ??= []).push(r);
         } else {
           this.#bidiCtl?.enqueue(this.#makeBidi(e.id));
         }
@@ -466,6 +478,7 @@ export class QuicConn implements StreamHost {
     const sw = this.#streamWaiters;
     this.#streamWaiters = [];
     for (const fn of sw) fn();
+    this.#uniDone = true;
     for (const ctl of [this.#bidiCtl, this.#uniCtl]) {
       try {
         ctl?.close();

@@ -212,3 +212,43 @@ Deno.test("driver: SSLKEYLOGFILE option writes NSS key log lines", async () => {
     Deno.removeSync(file);
   }
 });
+
+Deno.test("driver: unidirectional streams that arrive before anyone asks are kept; a 64 KB-datagram bulk echo is byte-exact", async () => {
+  const { ep, l } = server();
+  const conn = await connect(ep.addr.port);
+  const sc = await within(l.accept(), 5000, "accept");
+  // Open and finish a uni stream before the server touches incomingUnidirectionalStreams.
+  const u = await conn.createUnidirectionalStream();
+  const uw = u.getWriter();
+  await uw.write(enc.encode("early"));
+  await uw.close();
+  await new Promise((r) => setTimeout(r, 100));
+  const reader = sc.incomingUnidirectionalStreams.getReader();
+  const first = await within(reader.read(), 5000, "queued uni stream");
+  assert.equal(dec.decode(await readAll(first.value!)), "early");
+  reader.releaseLock();
+  // Bulk over loopback: PMTUD moves to large datagrams; every byte arrives in order.
+  (async () => {
+    for await (const s of sc.incomingBidirectionalStreams) {
+      s.readable.pipeTo(s.writable).catch(() => {});
+    }
+  })().catch(() => {});
+  const size = 3_000_000;
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i++) data[i] = (i * 7 + (i >> 11)) & 0xff;
+  const s = await conn.createBidirectionalStream();
+  const w = s.writable.getWriter();
+  const echoed = readAll(s.readable);
+  await w.write(data);
+  await w.close();
+  const got = await within(echoed, 20_000, "bulk echo");
+  assert.equal(got.length, size);
+  assert.ok(got.every((b, i) => b === data[i]), "byte-exact");
+  assert.ok(conn.maxDatagramSize > 1200, `datagram size grew to ${conn.maxDatagramSize}`);
+  conn.close({ closeCode: 0, reason: "" });
+  ep.close();
+  // The connection is gone: a late getter on the client yields a closed stream.
+  await conn.closed.catch(() => {});
+  const late = await conn.incomingUnidirectionalStreams.getReader().read();
+  assert.equal(late.done, true);
+});
