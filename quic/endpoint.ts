@@ -60,6 +60,12 @@ export function transportFromOptions(o: QuicTransportOptions): TransportConfig {
  * (780 MB/s) against ≈ 99 µs (165 MB/s) for AES-128-GCM, so with large
  * datagrams (PMTUD) it is the cheaper AEAD by 5x; both AES suites stay
  * offered for peers without ChaCha20 (RFC 9001 §5.3).
+ *
+ * @example
+ * ```ts ignore
+ * import { DRIVER_CIPHER_SUITES } from "./endpoint.ts";
+ * console.log(DRIVER_CIPHER_SUITES[0].toString(16)); // "1303"
+ * ```
  * @internal
  */
 export const DRIVER_CIPHER_SUITES: number[] = [0x1303, 0x1301, 0x1302];

@@ -24,11 +24,35 @@
  * @module
  */
 
-/** BASE_PLPMTU and MIN_PLPMTU: QUIC's smallest maximum datagram size (RFC 9000 §14.3). */
+/**
+ * BASE_PLPMTU and MIN_PLPMTU: QUIC's smallest maximum datagram size (RFC 9000 §14.3).
+ *
+ * @example
+ * ```ts
+ * import { BASE_PLPMTU } from "@gquic/core/quic";
+ * console.log(BASE_PLPMTU); // 1200
+ * ```
+ */
 export const BASE_PLPMTU = 1200;
-/** MAX_PROBES (RFC 8899 §5.1.2): probes lost at one size before it is given up. */
+/**
+ * MAX_PROBES (RFC 8899 §5.1.2): probes lost at one size before it is given up.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PROBES } from "@gquic/core/quic";
+ * console.log(MAX_PROBES); // 3
+ * ```
+ */
 export const MAX_PROBES = 3;
-/** PMTU_RAISE_TIMER in ms (RFC 8899 §5.1.1). */
+/**
+ * PMTU_RAISE_TIMER in ms (RFC 8899 §5.1.1).
+ *
+ * @example
+ * ```ts
+ * import { PMTU_RAISE_TIMER } from "@gquic/core/quic";
+ * console.log(PMTU_RAISE_TIMER / 1000); // 600
+ * ```
+ */
 export const PMTU_RAISE_TIMER = 600_000;
 /** The search stops once the untested interval is smaller than this (bytes). */
 const SEARCH_GRANULARITY = 16;
@@ -37,8 +61,20 @@ const BLACK_HOLE_LOSSES = 3;
 /** Consecutive PTOs while above BASE_PLPMTU → black hole. */
 const BLACK_HOLE_PTOS = 2;
 
-/** States of the search (RFC 8899 §5.2, without DISABLED/ERROR which QUIC never needs). */
-export const PmtudState = {
+/**
+ * States of the search (RFC 8899 §5.2, without DISABLED/ERROR which QUIC never needs).
+ *
+ * @example
+ * ```ts
+ * import { Pmtud, PmtudState } from "@gquic/core/quic";
+ * console.log(new Pmtud().state === PmtudState.BASE); // true
+ * ```
+ */
+export const PmtudState: {
+  readonly BASE: 0;
+  readonly SEARCHING: 1;
+  readonly SEARCH_COMPLETE: 2;
+} = {
   /** Before the handshake is confirmed: BASE_PLPMTU only. */
   BASE: 0,
   /** Probing for a larger size. */
