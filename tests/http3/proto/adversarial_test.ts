@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { H3ErrorCode } from "../../../http3/proto/mod.ts";
 import { encodeFrame, encodeFrameHeader, encodeGoawayFrame } from "../../../http3/proto/frames.ts";
 import { GET, Pair, te } from "./_pair.ts";
+import { QpackDecoder } from "../../../qpack/decoder.ts";
 
 const QPACK_DECOMPRESSION_FAILED = 0x200;
 const QPACK_ENCODER_STREAM_ERROR = 0x201;
@@ -64,12 +65,20 @@ Deno.test("adversarial h3: a HEADERS frame over the field section limit fails th
   const big = "x".repeat(20_000);
   p.client.sendRequest(GET("/", [{ name: "x-big", value: big }]), { endStream: true });
   p.pump();
-  const bad = p.st.out.filter((w) => w.kind !== "data");
+  // Exactly one outcome: the request stream is refused with
+  // H3_EXCESSIVE_LOAD both ways (STOP_SENDING + RESET_STREAM, RFC 9114
+  // §4.2.2), nothing is answered on it, no request surfaces, and the
+  // connection stays open.
+  const onStream0 = p.st.out.filter((w) => w.id === 0).map((w) => ({
+    kind: w.kind,
+    code: "code" in w ? w.code : undefined,
+  }));
+  assert.deepEqual(onStream0, [
+    { kind: "stop", code: H3ErrorCode.H3_EXCESSIVE_LOAD },
+    { kind: "reset", code: H3ErrorCode.H3_EXCESSIVE_LOAD },
+  ]);
+  assert.equal(p.takeServer().length, 0);
   assert.equal(p.st.closed, undefined);
-  assert.ok(
-    bad.length > 0 || p.st.out.some((w) => w.kind === "data" && w.id === 0),
-    "no reaction to an oversize field section",
-  );
   // The connection still serves a normal request.
   const ok = req(p);
   p.pump();
@@ -175,6 +184,19 @@ Deno.test("adversarial h3: QPACK inserts far beyond the table are evicted, not a
   // A request referencing the newest entry decodes fine.
   p.pump();
   assert.equal(p.st.closed, undefined);
+  // The same instructions into a decoder directly: its table never holds
+  // more than the capacity (RFC 9204 §3.2.2 eviction), checked after every
+  // chunk, and it ends holding only the newest entries that fit.
+  const d = new QpackDecoder({ maxTableCapacity: 4096, maxBlockedStreams: 0 });
+  const all = Uint8Array.from(bytes);
+  for (let off = 0; off < all.length; off += 997) {
+    d.receiveEncoderStream(all.subarray(off, Math.min(all.length, off + 997)));
+    assert.ok(d.table.size <= d.table.capacity, `table ${d.table.size} > ${d.table.capacity}`);
+  }
+  assert.equal(d.table.capacity, 4096);
+  assert.equal(d.table.insertCount, 5000);
+  assert.equal(d.table.length, Math.floor(4096 / 97)); // 97-byte entries
+  assert.equal(d.table.size, d.table.length * 97);
 });
 
 Deno.test("adversarial h3: more blocked streams than SETTINGS_QPACK_BLOCKED_STREAMS is QPACK_DECOMPRESSION_FAILED", () => {
