@@ -87,7 +87,7 @@ Deno.test("endpoint bounds: an active connection's calls do not walk 2,000 idle 
     for (let i = 0; i < 50; i++) {
       p.clientConn.ping();
       let sent = 0;
-      for (let t; (t = p.client.pollTransmit(now));) sent++;
+      while (p.client.pollTransmit(now)) sent++;
       assert.equal(sent, 1);
     }
   });
