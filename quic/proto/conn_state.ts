@@ -241,7 +241,7 @@ export class ConnCore {
     this.maxDatagramSize = cfg.initialMaxDatagramSize;
     const ccOpts = { maxDatagramSize: this.maxDatagramSize };
     this.cc = cfg.congestionControl === "newreno" ? new NewReno(ccOpts) : new Cubic(ccOpts);
-    this.pacer = new Pacer({ maxDatagramSize: this.maxDatagramSize, burstPackets: 2 });
+    this.pacer = new Pacer({ maxDatagramSize: this.maxDatagramSize });
     this.recovery = createRecovery(this, isServer, this.rtt, this.cc);
     this.idleTimeout = cfg.maxIdleTimeout > 0 ? cfg.maxIdleTimeout : Infinity;
     this.streams = new ConnStreams(this);
