@@ -25,7 +25,6 @@ import {
   streamWrite,
 } from "./conn_streams.ts";
 import { APPLICATION } from "./spaces.ts";
-import { zeroRttOf } from "./zero_rtt.ts";
 import {
   canMigrate,
   onLocalAddressChanged,
@@ -213,6 +212,16 @@ export class Connection {
     return this.#c.addressValidated;
   }
 
+  /** The negotiated TLS cipher suite code (RFC 8446 §B.4), once the ServerHello is processed. */
+  get cipherSuite(): number | undefined {
+    return (this.#c.tls as unknown as { cipherSuite?: number }).cipherSuite;
+  }
+
+  /** The negotiated key exchange group code (RFC 8446 §4.2.7); undefined before it or for psk_ke. */
+  get keyExchangeGroup(): number | undefined {
+    return (this.#c.tls as unknown as { group?: number }).group;
+  }
+
   /** True when the handshake resumed a session from a ticket (RFC 8446 §2.2). */
   get isResumed(): boolean {
     return (this.#c.tls as unknown as { resumed?: boolean }).resumed === true;
@@ -224,12 +233,12 @@ export class Connection {
    * rejected early data is sent again in 1-RTT packets.
    */
   get earlyDataStatus(): "none" | "accepted" | "rejected" {
-    return zeroRttOf(this.#c)?.status ?? "none";
+    return this.#c.zeroRtt?.status ?? "none";
   }
 
   /** Client: true while streams opened now would go out in 0-RTT packets. */
   get isSendingEarlyData(): boolean {
-    return zeroRttOf(this.#c)?.writing === true && !this.#c.handshakeComplete;
+    return this.#c.zeroRtt?.writing === true && !this.#c.handshakeComplete;
   }
 
   /** Peer certificates (DER, leaf first) once received. */
