@@ -103,7 +103,7 @@ if (Deno.env.get("GQUIC_ATTRIBUTE")) {
     c.rtt =
     c.pacer =
       undefined));
-  drop("events+misc arrays", (c) => (c.events = c.datagramsOut = c.pathResponses = undefined));
+  drop("events+misc arrays", (c) => (c.events = c.datagramsOut = undefined));
   drop("everything else (conns)", (c) => {
     for (const k of Object.keys(c)) c[k] = undefined;
   });

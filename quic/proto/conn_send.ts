@@ -54,7 +54,7 @@ interface Allow {
 }
 
 function hasAppData(c: ConnCore): boolean {
-  return c.handshakeDonePending || c.pathResponses.length > 0 || c.newTokens.length > 0 ||
+  return c.handshakeDonePending || c.newTokens.length > 0 ||
     c.localCids.hasPending || c.peerCids.hasPending || c.datagramsOut.length > 0 ||
     c.pingPending || streamsHavePending(c);
 }
@@ -388,12 +388,6 @@ function writeAppControl(
     buf[p++] = 0x1e; // HANDSHAKE_DONE (RFC 9000 §19.20)
     c.handshakeDonePending = false;
     items.push({ kind: Sent.HANDSHAKE_DONE, a: 0, b: 0, c: 0, fin: false });
-  }
-  while (c.pathResponses.length > 0 && end - p >= 9) {
-    buf[p++] = 0x1b; // PATH_RESPONSE (RFC 9000 §19.18)
-    buf.set(c.pathResponses.shift()!, p);
-    p += 8;
-    items.push({ kind: Sent.PING, a: 0, b: 0, c: 0, fin: false });
   }
   if (c.localCids.hasPending && end - p >= 64) {
     for (const e of c.localCids.takeToSend()) {

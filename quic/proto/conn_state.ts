@@ -191,8 +191,6 @@ export class ConnCore {
   };
   /** Authentication failures (RFC 9001 §6.6 integrity limit). */
   decryptFailures = 0;
-  /** Queued PATH_RESPONSE payloads. */
-  pathResponses: Uint8Array[] = [];
   /** Queued NEW_TOKEN tokens (server). */
   newTokens: Uint8Array[] = [];
   /** A PING was requested (keep-alive or explicit). */
