@@ -24,6 +24,7 @@ import { createRecovery } from "./conn_recovery.ts";
 import type { SentInfo } from "./spaces.ts";
 import { Pmtud } from "./pmtud.ts";
 import { PathManager } from "./paths.ts";
+import type { ZeroRttState } from "./zero_rtt.ts";
 
 /** The TLS machine as the connection drives it (crypto/tls client or server). */
 export interface TlsMachine {
@@ -213,6 +214,11 @@ export class ConnCore {
     isServer: boolean,
     cfg: ResolvedTransportConfig,
     random: (n: number) => Uint8Array,
+  /**
+   * Resumption and 0-RTT state (zero_rtt.ts): only resuming clients and
+   * 0-RTT-capable servers have any.
+   */
+  zeroRtt: ZeroRttState | undefined = undefined;
     version: number,
     remote: SocketAddr,
     localCids: LocalCids,

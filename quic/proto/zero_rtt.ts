@@ -58,10 +58,6 @@ export interface ZeroRttState {
   discardAt: number;
 }
 
-// Kept beside the connection rather than in it: only resuming clients and
-// 0-RTT-capable servers have any, and the hot paths test cheap flags first.
-const STATES = new WeakMap<ConnCore, ZeroRttState>();
-
 /** Attaches fresh 0-RTT state to `c`; `session` for a client offering a ticket. */
 export function attachZeroRtt(c: ConnCore, session?: SessionTicket): ZeroRttState {
   const z: ZeroRttState = {
@@ -73,13 +69,8 @@ export function attachZeroRtt(c: ConnCore, session?: SessionTicket): ZeroRttStat
     discardAt: Infinity,
     requeuedOnPto: false,
   };
-  STATES.set(c, z);
+  c.zeroRtt = z;
   return z;
-}
-
-/** The 0-RTT state of `c`, if it has any. */
-export function zeroRttOf(c: ConnCore): ZeroRttState | undefined {
-  return STATES.get(c);
 }
 
 /**
@@ -93,7 +84,7 @@ export function installZeroRttSecrets(
   read: Uint8Array | undefined,
   write: Uint8Array | undefined,
 ): void {
-  const z = STATES.get(c);
+  const z = c.zeroRtt;
   if (!z) return;
   if (c.isServer) {
     z.undecided = false;
@@ -116,7 +107,7 @@ export function installZeroRttSecrets(
 
 /** The 1-RTT write key replaced the 0-RTT one: no more 0-RTT packets (RFC 9001 §4.6.1). */
 export function onOneRttWriteKey(c: ConnCore): void {
-  const z = STATES.get(c);
+  const z = c.zeroRtt;
   if (z) z.writing = false;
 }
 
@@ -127,7 +118,7 @@ export function onOneRttWriteKey(c: ConnCore): void {
  * frames are queued again, as if lost.
  */
 export function onEarlyDataOutcome(c: ConnCore, accepted: boolean, now: number): void {
-  const z = STATES.get(c);
+  const z = c.zeroRtt;
   if (!z) return;
   z.status = accepted ? "accepted" : "rejected";
   if (c.isServer) {
@@ -173,7 +164,7 @@ function requeueZeroRtt(c: ConnCore, now: number): void {
  * spurious resend is only a duplicate).
  */
 export function onClientInitialPto(c: ConnCore, now: number): void {
-  const z = STATES.get(c);
+  const z = c.zeroRtt;
   if (!z || c.isServer || !z.writing || z.requeuedOnPto) return;
   if (c.recovery.sent[APPLICATION].bytesInFlight === 0) return;
   z.requeuedOnPto = true;
@@ -193,7 +184,7 @@ export function onZeroRttHandshakeComplete(
   p: TransportParameters,
   now: number,
 ): void {
-  const z = STATES.get(c);
+  const z = c.zeroRtt;
   if (!z) return;
   if (c.isServer) {
     z.pending.length = 0;
@@ -220,7 +211,7 @@ export function onZeroRttHandshakeComplete(
 
 /** Server: the key to open a 0-RTT packet at `now`, or undefined (drop or buffer it). */
 export function zeroRttReadKeys(c: ConnCore, now: number): PacketKeys | undefined {
-  const z = STATES.get(c);
+  const z = c.zeroRtt;
   if (z?.readKeys && now >= z.discardAt) z.readKeys = undefined;
   return z?.readKeys;
 }
@@ -231,7 +222,7 @@ export function zeroRttReadKeys(c: ConnCore, now: number): PacketKeys | undefine
  * it was kept.
  */
 export function bufferZeroRtt(c: ConnCore, packet: Uint8Array): boolean {
-  const z = STATES.get(c);
+  const z = c.zeroRtt;
   if (!c.isServer || !z || !z.undecided || z.pending.length >= MAX_BUFFERED_ZERO_RTT) {
     return false;
   }
@@ -241,7 +232,7 @@ export function bufferZeroRtt(c: ConnCore, packet: Uint8Array): boolean {
 
 /** Server: buffered 0-RTT packets that can now be opened (emptied on return). */
 export function takeBufferedZeroRtt(c: ConnCore): Uint8Array[] | undefined {
-  const z = STATES.get(c);
+  const z = c.zeroRtt;
   if (!z || z.pending.length === 0 || z.undecided) return undefined;
   const out = z.pending;
   z.pending = [];
@@ -250,7 +241,7 @@ export function takeBufferedZeroRtt(c: ConnCore): Uint8Array[] | undefined {
 
 /** Client: true while Application-space packets go out as 0-RTT. */
 export function isSendingZeroRtt(c: ConnCore): boolean {
-  return !c.isServer && !c.handshakeComplete && STATES.get(c)?.writing === true;
+  return !c.isServer && !c.handshakeComplete && c.zeroRtt?.writing === true;
 }
 
 /**
