@@ -289,7 +289,7 @@ export class Connection {
         }
       }
       if (c.pacingDeadline > 0) t = Math.min(t, c.pacingDeadline);
-      t = Math.min(t, c.pmtud.probeDeadline); // RFC 8899 PROBE_TIMER
+      t = Math.min(t, c.pmtud.nextTimeout); // RFC 8899 PROBE_TIMER, PMTU_RAISE_TIMER
       t = Math.min(t, pathDeadline(c)); // RFC 9000 §8.2.4
     }
     return t === Infinity ? undefined : t;

@@ -166,12 +166,30 @@ export class Pmtud {
   }
 
   /**
+   * When a completed search is tried again (PMTU_RAISE_TIMER, RFC 8899
+   * §5.1.1); Infinity when no raise is scheduled.
+   */
+  get raiseDeadline(): number {
+    return this.state === PmtudState.SEARCH_COMPLETE ? this.#raiseAt : Infinity;
+  }
+
+  /** The earlier of {@link probeDeadline} and {@link raiseDeadline}. */
+  get nextTimeout(): number {
+    return Math.min(this.probeDeadline, this.raiseDeadline);
+  }
+
+  /**
    * Timer: an outstanding probe past its deadline counts as lost (the next
-   * {@link probeSize} then offers the next size).
+   * {@link probeSize} then offers the next size); a completed search past
+   * its raise time starts again (RFC 8899 §5.1.1), so the timer is not
+   * reported again while no probe can be sent.
    * @param now current time
    */
   onTimeout(now: number): void {
     if (this.#probePn >= 0 && now >= this.#probeDeadline) this.#onProbeLost(now);
+    if (this.state === PmtudState.SEARCH_COMPLETE && now >= this.#raiseAt) {
+      this.#search(this.mtu, this.#ceiling, now);
+    }
   }
 
   /** True while a probe is outstanding. */

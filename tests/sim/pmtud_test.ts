@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { CLIENT, makePair, runTransfer, SERVER } from "./fixtures.ts";
 import { coreOf } from "../../quic/proto/conn_internal.ts";
 import type { Endpoint } from "../../quic/proto/endpoint.ts";
+import { PmtudState } from "../../quic/proto/pmtud.ts";
 
 const MB = 1024 * 1024;
 
@@ -39,6 +40,13 @@ Deno.test("sim pmtud: finds a 1400-byte path MTU; lost probes are not congestion
   // No random loss on this path: every loss was a probe, none is congestion.
   assert.equal((c.cc as unknown as { congestionEvents: number }).congestionEvents, 0);
   assert.equal(c.cc.ssthresh, Infinity);
+  // The search ended below the ceiling: PMTU_RAISE_TIMER (RFC 8899 §5.1.1)
+  // is one of the connection's timers (with the idle timer out of the way).
+  pair.sim.runFor(5000);
+  assert.equal(c.pmtud.state, PmtudState.SEARCH_COMPLETE);
+  assert.ok(c.pmtud.raiseDeadline < Infinity);
+  c.idleDeadline = Infinity;
+  assert.equal(r.conn.nextTimeout(), c.pmtud.raiseDeadline);
 });
 
 Deno.test("sim pmtud: stays at the ceiling on a path that carries it, in one probe", () => {

@@ -157,3 +157,23 @@ Deno.test("pmtud: restart on a new path goes back to the base and searches again
   for (let pn = 90; pn < 99; pn++) assert.equal(p.onPacketLost(pn, 9000), false);
   assert.equal(p.mtu, 9000);
 });
+
+Deno.test("pmtud: the raise timer is a timer (nextTimeout) and onTimeout restarts the search", () => {
+  const p = new Pmtud();
+  assert.equal(p.nextTimeout, Infinity, "nothing scheduled before the search");
+  search(p, 9000, 1500); // Ends below the ceiling at now = last probe time.
+  assert.equal(p.state, PmtudState.SEARCH_COMPLETE);
+  const at = p.raiseDeadline;
+  assert.ok(at > 600_000 - 1 && at < 600_000 + 10_000, `raise at ${at}`);
+  assert.equal(p.nextTimeout, at);
+  p.onTimeout(at - 1);
+  assert.equal(p.state, PmtudState.SEARCH_COMPLETE, "not before the deadline");
+  p.onTimeout(at);
+  assert.equal(p.state, PmtudState.SEARCHING);
+  assert.equal(p.nextTimeout, Infinity, "no past deadline left behind to spin on");
+  assert.equal(p.probeSize(at), 9000, "the ceiling is tried again first");
+  // A search that reached the ceiling schedules no raise.
+  const q = new Pmtud();
+  search(q, 9000, 9000);
+  assert.equal(q.raiseDeadline, Infinity);
+});
