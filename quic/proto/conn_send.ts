@@ -183,6 +183,7 @@ function sendPmtuProbe(c: ConnCore, buf: Uint8Array, size: number, now: number):
   c.recovery.onPacketSent(APPLICATION, pn, now, len, false, false, undefined);
   c.pmtud.onProbeSent(pn, len, now, 3 * c.rtt.ptoPeriod(c.peerMaxAckDelay));
   c.packetsWithCurrentKeys++;
+  c.applicationPacketsSent++;
   c.stats.packetsSent++;
   c.stats.datagramsSent++;
   c.stats.bytesSent += len;
@@ -303,7 +304,10 @@ function buildPacket(
   const inFlight = ackEliciting || padTo > 0;
   onPacketSent(c, s, pn, size, ackEliciting, inFlight, info, now);
   c.stats.packetsSent++;
-  if (s.id === APPLICATION) c.packetsWithCurrentKeys++;
+  if (s.id === APPLICATION) {
+    c.packetsWithCurrentKeys++;
+    c.applicationPacketsSent++;
+  }
   result.end = packetEnd;
   result.ackEliciting = ackEliciting;
   return result;
@@ -491,6 +495,8 @@ function sendClose(c: ConnCore, buf: Uint8Array): number {
     if (h.long) patchLength(buf, layout, p + TAG);
     off = protectPacket(buf, off, h.pnOffset, h.pnLength, pn, p, s.writeKeys);
     s.nextPn = pn + 1;
+    c.stats.packetsSent++;
+    if (s.id === APPLICATION) c.applicationPacketsSent++;
   }
   if (off > 0) {
     c.stats.datagramsSent++;

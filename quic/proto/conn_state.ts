@@ -188,6 +188,11 @@ export class ConnCore {
     packetsDropped: 0,
     ptoCount: 0,
     keyUpdates: 0,
+  /**
+   * Application-space packets actually sent (0-RTT and 1-RTT, probes and
+   * CONNECTION_CLOSE included); packet numbers skipped (RFC 9000 §21.4) are not.
+   */
+  applicationPacketsSent = 0;
     streamBytesRetransmitted: 0,
   };
   /** Authentication failures (RFC 9001 §6.6 integrity limit). */

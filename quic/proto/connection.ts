@@ -24,7 +24,6 @@ import {
   streamStopSending,
   streamWrite,
 } from "./conn_streams.ts";
-import { APPLICATION } from "./spaces.ts";
 import {
   canMigrate,
   onLocalAddressChanged,
@@ -464,8 +463,11 @@ export class Connection {
     return this.#c.streams.map.size;
   }
 
-  /** 1-RTT packets sent so far (for tests). */
+  /**
+   * Application-space (0-RTT and 1-RTT) packets sent so far; packet numbers
+   * skipped against optimistic ACKs (RFC 9000 §21.4) are not counted.
+   */
   get applicationPacketsSent(): number {
-    return this.#c.spaces[APPLICATION].nextPn;
+    return this.#c.applicationPacketsSent;
   }
 }

@@ -546,6 +546,7 @@ export function pollPathTransmit(c: ConnCore, buf: Uint8Array, now: number): num
   // Outside bytes in flight and not armed for PTO: our own timer retries (§9.4).
   c.recovery.onPacketSent(APPLICATION, pn, now, len, false, false, undefined);
   c.packetsWithCurrentKeys++;
+  c.applicationPacketsSent++;
   c.stats.packetsSent++;
   c.stats.datagramsSent++;
   c.stats.bytesSent += len;

@@ -253,3 +253,15 @@ Deno.test("adversarial ACK: an honest ACK around the skipped packet numbers is a
   inject(h, [{ type: "ack", ackDelay: 0, ranges: ranges.slice(0, 8) }]);
   assert.equal(closeOf(h), undefined);
 });
+
+Deno.test("stats: applicationPacketsSent counts packets sent, not the packet numbers skipped", () => {
+  const h = establish(27);
+  const before = h.server.applicationPacketsSent;
+  const pnBefore = serverLargestSent(h) + 1;
+  serverSendsPings(h, 600);
+  const skipped = skippedOf(h).filter((pn) => pn >= pnBefore).length;
+  assert.ok(skipped >= 2, `skipped ${skipped}`);
+  const pnUsed = serverLargestSent(h) + 1 - pnBefore;
+  assert.equal(h.server.applicationPacketsSent - before, pnUsed - skipped);
+  assert.ok(pnUsed - skipped > 0);
+});
