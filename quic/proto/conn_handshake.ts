@@ -165,7 +165,7 @@ export function drainTls(c: ConnCore, now: number): void {
         onTlsComplete(c, now);
         break;
       case "sessionTicket":
-        c.emit({ type: "sessionTicket", ticket: e.ticket });
+        c.emitLatest({ type: "sessionTicket", ticket: e.ticket });
         break;
       case "earlyDataAccepted":
       case "earlyDataRejected":

@@ -293,7 +293,7 @@ function onFrame(c: ConnCore, s: PacketSpace, f: Frame, h: PacketHeader, now: nu
       if (c.isServer) {
         throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, "NEW_TOKEN from client", 0x07);
       }
-      c.emit({ type: "newToken", token: f.token.slice() });
+      c.emitLatest({ type: "newToken", token: f.token.slice() });
       return;
     case "new_connection_id":
       c.peerCids.onNewConnectionId(

@@ -36,6 +36,13 @@ export interface TlsMachine {
   pollEvent(): unknown;
 }
 
+/**
+ * Most `newToken` and `sessionTicket` events (each) queued on a connection:
+ * a server may send any number of NEW_TOKEN frames and tickets, so only the
+ * latest ones are kept until the application takes them (bounded memory).
+ */
+export const MAX_QUEUED_TOKEN_EVENTS = 4;
+
 /** Connection lifecycle (RFC 9000 §10). */
 export const ConnPhase = {
   HANDSHAKE: 0,
@@ -159,6 +166,10 @@ export class ConnCore {
   peerInitialScid: Uint8Array | undefined;
   /** DATAGRAM events queued and not yet taken by the app. */
   datagramsInQueued = 0;
+  /** `newToken` events queued (at most {@link MAX_QUEUED_TOKEN_EVENTS}). */
+  newTokensQueued = 0;
+  /** `sessionTicket` events queued (at most {@link MAX_QUEUED_TOKEN_EVENTS}). */
+  ticketsQueued = 0;
   /** Smallest packet number received in the current key phase. */
   recvPhaseFirstPn = Infinity;
   /** The last 1-RTT packet was opened with the next-generation keys. */
@@ -177,6 +188,11 @@ export class ConnCore {
   keyUpdatePending = false;
   /** 1-RTT packets sent with the current keys. */
   packetsWithCurrentKeys = 0;
+  /**
+   * Application-space packets actually sent (0-RTT and 1-RTT, probes and
+   * CONNECTION_CLOSE included); packet numbers skipped (RFC 9000 §21.4) are not.
+   */
+  applicationPacketsSent = 0;
   /** Counters. */
   readonly stats: ConnStats = {
     packetsSent: 0,
@@ -188,11 +204,6 @@ export class ConnCore {
     packetsDropped: 0,
     ptoCount: 0,
     keyUpdates: 0,
-  /**
-   * Application-space packets actually sent (0-RTT and 1-RTT, probes and
-   * CONNECTION_CLOSE included); packet numbers skipped (RFC 9000 §21.4) are not.
-   */
-  applicationPacketsSent = 0;
     streamBytesRetransmitted: 0,
   };
   /** Authentication failures (RFC 9001 §6.6 integrity limit). */
@@ -203,6 +214,11 @@ export class ConnCore {
   pingPending = false;
   /** Paths, path validation and migration (RFC 9000 §8.2, §9; paths.ts). */
   readonly paths: PathManager;
+  /**
+   * Resumption and 0-RTT state (zero_rtt.ts): only resuming clients and
+   * 0-RTT-capable servers have any.
+   */
+  zeroRtt: ZeroRttState | undefined = undefined;
 
   /**
    * @param isServer server side?
@@ -219,11 +235,6 @@ export class ConnCore {
     isServer: boolean,
     cfg: ResolvedTransportConfig,
     random: (n: number) => Uint8Array,
-  /**
-   * Resumption and 0-RTT state (zero_rtt.ts): only resuming clients and
-   * 0-RTT-capable servers have any.
-   */
-  zeroRtt: ZeroRttState | undefined = undefined;
     version: number,
     remote: SocketAddr,
     localCids: LocalCids,
@@ -259,6 +270,36 @@ export class ConnCore {
   /** Queues an event for the application. */
   emit(e: ConnectionEvent): void {
     this.events.push(e);
+  }
+
+  /**
+   * Queues a `newToken` or `sessionTicket` event, dropping the oldest queued
+   * one of the same type once {@link MAX_QUEUED_TOKEN_EVENTS} are waiting.
+   */
+  emitLatest(e: Extract<ConnectionEvent, { type: "newToken" | "sessionTicket" }>): void {
+    const isToken = e.type === "newToken";
+    const queued = isToken ? this.newTokensQueued : this.ticketsQueued;
+    if (queued >= MAX_QUEUED_TOKEN_EVENTS) {
+      const events = this.events;
+      for (let i = 0; i < events.length; i++) {
+        if (events[i].type === e.type) {
+          events.splice(i, 1);
+          break;
+        }
+      }
+    } else if (isToken) this.newTokensQueued++;
+    else this.ticketsQueued++;
+    this.events.push(e);
+  }
+
+  /** Takes the oldest queued event, keeping the per-type counts in step. */
+  takeEvent(): ConnectionEvent | undefined {
+    const e = this.events.shift();
+    if (e === undefined) return e;
+    if (e.type === "datagramReceived") this.datagramsInQueued--;
+    else if (e.type === "newToken") this.newTokensQueued--;
+    else if (e.type === "sessionTicket") this.ticketsQueued--;
+    return e;
   }
 
   /** The peer's max_ack_delay (0 until known). */

@@ -326,9 +326,7 @@ export class Connection {
 
   /** Next event, if any. */
   pollEvent(): ConnectionEvent | undefined {
-    const e = this.#c.events.shift();
-    if (e?.type === "datagramReceived") this.#c.datagramsInQueued--;
-    return e;
+    return this.#c.takeEvent();
   }
 
   /** True when events are queued. */
