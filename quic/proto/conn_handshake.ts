@@ -114,8 +114,13 @@ class RetiredServerTls implements TlsMachine {
   readonly resumed: boolean;
   readonly peerCertificates: Uint8Array[] | undefined;
   readonly alpnProtocol: string | undefined;
+  // Kept for `Connection.cipherSuite` / `keyExchangeGroup` (QuicConn.tlsInfo).
+  readonly cipherSuite: number | undefined;
+  readonly group: number | undefined;
   constructor(t: TlsMachine) {
     const o = t as unknown as {
+      cipherSuite?: number;
+      group?: number;
       serverName?: string;
       resumed?: boolean;
       peerCertificates?: Uint8Array[];
@@ -125,6 +130,8 @@ class RetiredServerTls implements TlsMachine {
     this.resumed = o.resumed === true;
     this.peerCertificates = o.peerCertificates;
     this.alpnProtocol = o.alpnProtocol;
+    this.cipherSuite = o.cipherSuite;
+    this.group = o.group;
   }
   receive(_level: 0 | 1 | 2 | 3, data: Uint8Array): void {
     if (data.length === 0) return;
