@@ -16,7 +16,13 @@ export {
 export type { TransportConfig } from "./proto/config.ts";
 export type { Connection } from "./proto/connection.ts";
 export { QuicIncoming, QuicListener } from "./listener.ts";
-export { keyLogWriter, resolveKeyLog } from "./keylog.ts";
+export {
+  acquireKeyLog,
+  type KeyLogHandle,
+  keyLogPath,
+  keyLogWriter,
+  resolveKeyLog,
+} from "./keylog.ts";
 export {
   type DatagramSocket,
   DenoUdpSocket,

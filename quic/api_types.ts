@@ -64,6 +64,13 @@ export interface QuicEndpointOptions {
   socket?: DatagramSocket;
   /** gquic: most sends outstanding at once (default 64). */
   maxInFlight?: number;
+  /**
+   * gquic: remember session tickets received by client connections on this
+   * endpoint, keyed by server name, port, ALPN list and trust settings, and
+   * resume with them in later `connectQuic({ endpoint })` calls (each ticket
+   * used once, RFC 8446 §C.4). Default true.
+   */
+  sessionCache?: boolean;
 }
 
 /**
@@ -96,6 +103,19 @@ export interface QuicTransportOptions {
    * absent, the `SSLKEYLOGFILE` environment variable is used if readable.
    */
   keyLogFile?: string;
+  /**
+   * gquic: TLS 1.3 cipher suites in preference order, as codes (0x1302) or
+   * RFC 8446 §B.4 names ("TLS_AES_256_GCM_SHA384"). Default:
+   * ChaCha20-Poly1305, AES-128-GCM, AES-256-GCM.
+   */
+  cipherSuites?: (number | string)[];
+  /**
+   * gquic: key exchange groups in preference order, as codes (0x17) or
+   * names ("secp256r1", "x25519", "secp384r1", "X25519MLKEM768"; RFC 8446
+   * §4.2.7). The client sends a key share for the first. Default: the TLS
+   * layer's list.
+   */
+  groups?: (number | string)[];
 }
 
 /**
@@ -142,6 +162,13 @@ export interface ConnectQuicOptions extends QuicTransportOptions {
    * its SHA-256 matches (and it is valid for at most 14 days); CAs are not used.
    */
   serverCertificateHashes?: { algorithm: "sha-256"; value: BufferSource }[];
+  /**
+   * gquic: when `session` is absent, resume with a ticket the endpoint
+   * cached from an earlier connection to the same server (see
+   * `QuicEndpointOptions.sessionCache`). Default true; false forces a full
+   * handshake.
+   */
+  useSessionCache?: boolean;
   /** Endpoint to use; by default a new one is bound on an ephemeral port. */
   endpoint?: import("./endpoint.ts").QuicEndpoint;
   /** gquic: give up (and reject) after this many ms (default: the idle timeout). */
@@ -344,4 +371,104 @@ export class QuicConnectionError extends Error {
     this.byPeer = byPeer;
     this.kind = kind;
   }
+}
+
+/** RFC 8446 §B.4 cipher suite names by code. */
+const CIPHER_SUITE_NAMES: Record<number, string> = {
+  0x1301: "TLS_AES_128_GCM_SHA256",
+  0x1302: "TLS_AES_256_GCM_SHA384",
+  0x1303: "TLS_CHACHA20_POLY1305_SHA256",
+};
+/** RFC 8446 §4.2.7 (and draft-ietf-tls-ecdhe-mlkem) group names by code. */
+const GROUP_NAMES: Record<number, string> = {
+  0x0017: "secp256r1",
+  0x0018: "secp384r1",
+  0x001d: "x25519",
+  0x11ec: "X25519MLKEM768",
+};
+/** RFC 9000 §15 / RFC 9369 version names. */
+const VERSION_NAMES: Record<number, string> = { 0x1: "QUIC v1", 0x6b3343cf: "QUIC v2" };
+
+function nameOr(map: Record<number, string>, code: number): string {
+  return map[code] ?? `0x${code.toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * The RFC name of a TLS cipher suite, group or QUIC version code (a hex
+ * string for unknown codes).
+ *
+ * @example
+ * ```ts
+ * import { tlsName } from "@gquic/core/quic";
+ * console.log(tlsName("cipherSuite", 0x1302)); // "TLS_AES_256_GCM_SHA384"
+ * console.log(tlsName("group", 0x17)); // "secp256r1"
+ * ```
+ */
+export function tlsName(kind: "cipherSuite" | "group" | "version", code: number): string {
+  if (kind === "cipherSuite") return nameOr(CIPHER_SUITE_NAMES, code);
+  if (kind === "group") return nameOr(GROUP_NAMES, code);
+  return nameOr(VERSION_NAMES, code);
+}
+
+/**
+ * Maps a `cipherSuites` / `groups` option (codes or names) to TLS codes;
+ * throws a TypeError for a name or code gquic does not implement.
+ *
+ * @example
+ * ```ts
+ * import { tlsCodes } from "@gquic/core/quic";
+ * console.log(tlsCodes("group", ["secp256r1", 0x1d])); // [ 23, 29 ]
+ * ```
+ */
+export function tlsCodes(
+  kind: "cipherSuite" | "group",
+  list: (number | string)[],
+): number[] {
+  const map = kind === "cipherSuite" ? CIPHER_SUITE_NAMES : GROUP_NAMES;
+  const out: number[] = [];
+  for (const item of list) {
+    let code: number | undefined;
+    if (typeof item === "number") code = map[item] !== undefined ? item : undefined;
+    else {
+      const k = Object.keys(map).find((c) => map[+c].toLowerCase() === item.toLowerCase());
+      code = k === undefined ? undefined : +k;
+    }
+    if (code === undefined) throw new TypeError(`unsupported ${kind}: ${String(item)}`);
+    if (!out.includes(code)) out.push(code);
+  }
+  if (out.length === 0) throw new TypeError(`empty ${kind} list`);
+  return out;
+}
+
+/**
+ * What a connection negotiated (`QuicConn.tlsInfo`, gquic): QUIC version,
+ * TLS cipher suite and key exchange group (RFC names and codes), ALPN,
+ * resumption and 0-RTT outcome.
+ *
+ * @example
+ * ```ts
+ * import type { QuicTlsInfo } from "@gquic/core/quic";
+ * const f = (i: QuicTlsInfo) => `${i.versionName}, ${i.cipherSuite}, ${i.group}, ${i.protocol}`;
+ * console.log(typeof f);
+ * ```
+ */
+export interface QuicTlsInfo {
+  /** QUIC version (0x1 or 0x6b3343cf). */
+  version: number;
+  /** "QUIC v1" or "QUIC v2". */
+  versionName: string;
+  /** Cipher suite name, e.g. "TLS_AES_128_GCM_SHA256". */
+  cipherSuite: string;
+  /** Cipher suite code, e.g. 0x1301. */
+  cipherSuiteCode: number;
+  /** Key exchange group name, e.g. "x25519" (undefined for a psk_ke resumption). */
+  group: string | undefined;
+  /** Key exchange group code, e.g. 0x1d. */
+  groupCode: number | undefined;
+  /** Negotiated ALPN protocol. */
+  protocol: string | undefined;
+  /** True when the handshake resumed a session (RFC 8446 §2.2). */
+  isResumed: boolean;
+  /** 0-RTT outcome. */
+  earlyDataStatus: "none" | "accepted" | "rejected";
 }

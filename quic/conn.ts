@@ -16,6 +16,8 @@ import {
   type QuicNetAddr,
   type QuicSendStreamOptions,
   QuicStreamError,
+  type QuicTlsInfo,
+  tlsName,
 } from "./api_types.ts";
 import {
   type QuicBidirectionalStream,
@@ -81,6 +83,8 @@ export class QuicConn implements StreamHost {
   readonly #ticket = deferred<SessionTicket>();
   #ticketReceived = false;
   #closeInfo: QuicCloseInfo | undefined;
+  #closedByPeer: boolean | undefined;
+  #abortError: QuicConnectionError | undefined;
   #closeError: Error | undefined;
   #bidiCtl: ReadableStreamDefaultController<QuicBidirectionalStream> | undefined;
   #uniCtl: ReadableStreamDefaultController<QuicReceiveStream> | undefined;
@@ -101,6 +105,8 @@ export class QuicConn implements StreamHost {
   #terminated = false;
   /** @internal Called when the connection is gone (driver bookkeeping). */
   onTerminated: (() => void) | undefined;
+  /** @internal Called for every session ticket (the endpoint's client ticket cache). */
+  onSessionTicket: ((t: SessionTicket) => void) | undefined;
 
   /**
    * Created by the endpoint driver; use `connectQuic` or a listener.
@@ -182,6 +188,55 @@ export class QuicConn implements StreamHost {
     return this.#core.earlyDataStatus;
   }
 
+  /**
+   * gquic: the QUIC version in use (0x1 or 0x6b3343cf; RFC 9000 §15,
+   * RFC 9369).
+   */
+  get version(): number {
+    return this.#core.version;
+  }
+
+  /**
+   * gquic: the negotiated TLS cipher suite's RFC 8446 §B.4 name, e.g.
+   * "TLS_AES_128_GCM_SHA256" (undefined before the ServerHello).
+   */
+  get cipherSuite(): string | undefined {
+    const c = this.#core.cipherSuite;
+    return c === undefined ? undefined : tlsName("cipherSuite", c);
+  }
+
+  /**
+   * gquic: the negotiated key exchange group's name, e.g. "x25519"
+   * (undefined before the ServerHello and for psk_ke resumptions).
+   */
+  get group(): string | undefined {
+    const g = this.#core.keyExchangeGroup;
+    return g === undefined ? undefined : tlsName("group", g);
+  }
+
+  /**
+   * gquic: everything the handshake negotiated in one object (version,
+   * cipher suite, group, ALPN, resumption, 0-RTT), or undefined before the
+   * cipher suite is known.
+   */
+  get tlsInfo(): QuicTlsInfo | undefined {
+    const core = this.#core;
+    const suite = core.cipherSuite;
+    if (suite === undefined) return undefined;
+    const g = core.keyExchangeGroup;
+    return {
+      version: core.version,
+      versionName: tlsName("version", core.version),
+      cipherSuite: tlsName("cipherSuite", suite),
+      cipherSuiteCode: suite,
+      group: g === undefined ? undefined : tlsName("group", g),
+      groupCode: g,
+      protocol: core.alpnProtocol,
+      isResumed: core.isResumed,
+      earlyDataStatus: core.earlyDataStatus,
+    };
+  }
+
   /** Resolves when the TLS handshake completed; rejects if the connection fails first. */
   get handshake(): Promise<void> {
     return this.#handshake.p;
@@ -205,12 +260,22 @@ export class QuicConn implements StreamHost {
   }
 
   /**
-   * Resolves with the close code and reason once the connection closed by an
-   * application close (either side); rejects with a
-   * {@link QuicConnectionError} for transport errors, idle timeout or reset.
+   * Resolves with `{ closeCode, reason }` (Deno's shape) once the connection
+   * closed by an application close from either side — {@link closedByPeer}
+   * tells which; rejects with a {@link QuicConnectionError} (which carries
+   * `byPeer` too) for transport errors, idle timeout or reset.
    */
   get closed(): Promise<QuicCloseInfo> {
     return this.#closed.p;
+  }
+
+  /**
+   * gquic: who closed the connection — true when the peer's
+   * CONNECTION_CLOSE (or stateless reset) ended it, false when this side
+   * closed (or timed out), undefined while it is open.
+   */
+  get closedByPeer(): boolean | undefined {
+    return this.#closedByPeer;
   }
 
   /** Largest datagram payload the peer accepts now (0 when unsupported). */
@@ -442,6 +507,7 @@ export class QuicConn implements StreamHost {
       case "sessionTicket":
         this.#ticketReceived = true;
         this.#ticket.resolve(e.ticket as SessionTicket);
+        this.onSessionTicket?.(e.ticket as SessionTicket);
         break;
       case "connectionClosed":
         if (!this.#ticketReceived) {
@@ -461,8 +527,11 @@ export class QuicConn implements StreamHost {
 
   #onClosed(e: Extract<ConnectionEvent, { type: "connectionClosed" }>): void {
     if (this.#closeInfo || this.#closeError) return;
-    const err = new QuicConnectionError(e.code, e.reason, e.isApplication, e.byPeer, e.kind);
-    if (e.kind === "close" && e.isApplication) {
+    this.#closedByPeer = e.byPeer;
+    // A local abort (timeout, signal) reports its own kind, not the close it caused.
+    const err = this.#abortError ??
+      new QuicConnectionError(e.code, e.reason, e.isApplication, e.byPeer, e.kind);
+    if (e.kind === "close" && e.isApplication && !this.#abortError) {
       this.#closeInfo = { closeCode: e.code, reason: e.reason };
     } else {
       this.#closeError = err;
@@ -521,7 +590,7 @@ export class QuicConn implements StreamHost {
       this.#driver.schedule();
     }
     const err = new QuicConnectionError(0, reason, false, false, kind);
-    this.#closeError ??= err;
+    this.#abortError ??= err;
     this.#handshake.reject(err);
   }
 }

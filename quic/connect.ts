@@ -6,17 +6,17 @@
  * timeout).
  * @module
  */
+import { createHash } from "node:crypto";
 import {
-  DRIVER_CIPHER_SUITES,
   endpointInternals,
   QuicEndpoint,
+  tlsAlgorithms,
   transportFromOptions,
 } from "./endpoint.ts";
 import type { QuicConn } from "./conn.ts";
 import type { ConnectQuicOptions } from "./api_types.ts";
 import { certificatesFromPem } from "../crypto/tls/pem.ts";
 import { loadSystemTrustAnchors } from "../crypto/system_store.ts";
-import { resolveKeyLog } from "./keylog.ts";
 import type { ClientTlsConfig } from "./proto/config.ts";
 
 const anchorCache = new Map<string, Uint8Array[]>();
@@ -54,6 +54,25 @@ async function resolveHost(hostname: string): Promise<string> {
   throw new Deno.errors.NotFound(`cannot resolve ${hostname}`);
 }
 
+/**
+ * The ticket cache key: a ticket is only offered to the server, port and
+ * ALPN list it came from, under the same trust settings (a session resumed
+ * from a ticket skips certificate checks, so a ticket obtained without
+ * verification must never resume a verified connection).
+ */
+function ticketKey(
+  serverName: string,
+  port: number,
+  options: ConnectQuicOptions,
+  pins: Uint8Array[] | undefined,
+): string {
+  const h = createHash("sha256");
+  if (options.dangerouslyDisableCertificateVerification) h.update("insecure");
+  else if (pins && pins.length > 0) { for (const p of pins) h.update("pin").update(p); }
+  else for (const c of options.caCerts ?? []) h.update("ca").update(c);
+  return `${serverName}\n${port}\n${options.alpnProtocols.join(",")}\n${h.digest("hex")}`;
+}
+
 function toBytes(b: BufferSource): Uint8Array {
   if (b instanceof Uint8Array) return b;
   if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -85,6 +104,7 @@ export async function connectQuic(options: ConnectQuicOptions): Promise<QuicConn
   if (!options.alpnProtocols || options.alpnProtocols.length === 0) {
     throw new TypeError("connectQuic: QUIC requires at least one ALPN protocol");
   }
+  const algorithms = tlsAlgorithms(options); // throws TypeError before anything is bound
   const ip = await resolveHost(options.hostname);
   const owned = !options.endpoint;
   const ep = options.endpoint ??
@@ -96,8 +116,8 @@ export async function connectQuic(options: ConnectQuicOptions): Promise<QuicConn
   const tls: ClientTlsConfig = {
     serverName,
     alpnProtocols: options.alpnProtocols,
-    keyLog: resolveKeyLog(options.keyLogFile),
-    cipherSuites: DRIVER_CIPHER_SUITES,
+    keyLog: ep.keyLog(options.keyLogFile),
+    ...algorithms,
   };
   if (options.dangerouslyDisableCertificateVerification) {
     tls.dangerouslyDisableCertificateVerification = true;
@@ -108,16 +128,22 @@ export async function connectQuic(options: ConnectQuicOptions): Promise<QuicConn
   }
   let conn: QuicConn;
   try {
+    // Tickets remembered by the endpoint resume later connections (like
+    // quinn's and Deno's client session cache); an explicit `session` wins.
+    const key = ep.cachesTickets ? ticketKey(serverName, options.port, options, pins) : undefined;
+    const session = options.session ??
+      (key !== undefined && options.useSessionCache !== false ? ep.takeTicket(key) : undefined);
     conn = ep[endpointInternals](
       { hostname: ip, port: options.port },
       {
         tls,
         transport: transportFromOptions(options),
-        session: options.session,
+        session,
         zeroRtt: options.zeroRtt,
       },
       options.keepAliveInterval ?? 0,
     );
+    if (key !== undefined) conn.onSessionTicket = (t) => ep.storeTicket(key, t);
   } catch (e) {
     if (owned) ep.close();
     throw e;

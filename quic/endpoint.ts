@@ -4,10 +4,14 @@
  * only place (with io/deno_udp.ts) that owns the clock and the network.
  *
  * Flow: a received datagram goes to `Endpoint.handleDatagram`; application
- * calls mark the driver dirty; a flush (one microtask, coalescing all of
- * them) dispatches events, drains `pollTransmit` into the socket without
- * awaiting sends (up to the socket's in-flight bound, resuming when a slot
- * frees), and re-arms the timer.
+ * calls mark the driver dirty; a flush — once per event-loop turn
+ * (`setImmediate`, after the turn's received datagrams and the microtasks
+ * they triggered) — dispatches events, drains `pollTransmit` into the socket
+ * without awaiting sends (up to the socket's in-flight bound, resuming when
+ * a slot frees), and re-arms the timer. Flushing per turn rather than per
+ * microtask or per datagram lets ACKs ride with the response and joins the
+ * writes of every `await` in HTTP/3 and Web Streams code into full packets
+ * (RFC 9000 §13.2.1 lets ACKs wait up to max_ack_delay anyway).
  * @module
  */
 import { randomFillSync } from "node:crypto";
@@ -25,9 +29,16 @@ import type {
   QuicNetAddr,
   QuicTransportOptions,
 } from "./api_types.ts";
+
+/** Most (server, port, ALPN, trust) keys the client ticket cache holds. */
+const TICKET_CACHE_KEYS = 256;
+/** Most tickets kept per key (each is used once, RFC 8446 §C.4). */
+const TICKETS_PER_KEY = 4;
 import { certificatesFromPem } from "../crypto/tls/pem.ts";
 import { parsePrivateKeyPem } from "../crypto/tls/keys.ts";
-import { resolveKeyLog } from "./keylog.ts";
+import { acquireKeyLog, type KeyLogHandle, keyLogPath } from "./keylog.ts";
+import type { SessionTicket } from "../crypto/tls/types.ts";
+import { tlsCodes } from "./api_types.ts";
 
 /** Epoch-based monotonic milliseconds (TLS checks certificate validity against it). */
 function clock(): number {
@@ -69,6 +80,27 @@ export function transportFromOptions(o: QuicTransportOptions): TransportConfig {
  * @internal
  */
 export const DRIVER_CIPHER_SUITES: number[] = [0x1303, 0x1301, 0x1302];
+
+/**
+ * The TLS `cipherSuites` / `groups` settings for options that may name
+ * them (codes or RFC names); the driver's cipher preference otherwise.
+ *
+ * @example
+ * ```ts ignore
+ * import { tlsAlgorithms } from "./endpoint.ts";
+ * console.log(tlsAlgorithms({ groups: ["secp256r1"] }).groups); // [ 23 ]
+ * ```
+ * @internal
+ */
+export function tlsAlgorithms(
+  o: Pick<QuicTransportOptions, "cipherSuites" | "groups">,
+): { cipherSuites: number[]; groups?: number[] } {
+  const r: { cipherSuites: number[]; groups?: number[] } = {
+    cipherSuites: o.cipherSuites ? tlsCodes("cipherSuite", o.cipherSuites) : DRIVER_CIPHER_SUITES,
+  };
+  if (o.groups) r.groups = tlsCodes("group", o.groups);
+  return r;
+}
 
 /** Internal hooks used by `connectQuic` (not public API). @internal */
 export const endpointInternals: unique symbol = Symbol("gquic.endpointInternals");
@@ -113,6 +145,8 @@ export class QuicEndpoint {
   #closed = false;
   #closeWhenIdle = false;
   #recvDone: Promise<void>;
+  readonly #keyLogs = new Map<string, KeyLogHandle>();
+  readonly #tickets: Map<string, SessionTicket[]> | undefined;
   readonly #driver: {
     schedule: () => void;
     now: () => number;
@@ -130,6 +164,7 @@ export class QuicEndpoint {
       port: options.port ?? 0,
       maxInFlight: options.maxInFlight,
     });
+    if (options.sessionCache !== false) this.#tickets = new Map();
     this.#driver = {
       schedule: () => this.#schedule(),
       now: clock,
@@ -170,13 +205,14 @@ export class QuicEndpoint {
     if (!options.alpnProtocols || options.alpnProtocols.length === 0) {
       throw new TypeError("listen: QUIC requires at least one ALPN protocol");
     }
+    const algorithms = tlsAlgorithms(options);
     // The core reads `server` from its config object on every new connection.
     this.#cfg.server = {
       certificateChain: chain,
       privateKey: key,
       alpnProtocols: options.alpnProtocols,
-      keyLog: resolveKeyLog(options.keyLogFile),
-      cipherSuites: DRIVER_CIPHER_SUITES,
+      keyLog: this.keyLog(options.keyLogFile),
+      ...algorithms,
       enableEarlyData: options.zeroRtt ?? false,
     };
     this.#cfg.retry = options.retry ?? false;
@@ -202,6 +238,59 @@ export class QuicEndpoint {
     const qc = this.#register(c, keepAliveInterval);
     this.#schedule();
     return qc;
+  }
+
+  /**
+   * @internal The key log sink for `explicitPath` (or SSLKEYLOGFILE): one
+   * counted reference per endpoint and path, released when it shuts down.
+   */
+  keyLog(explicitPath: string | undefined): ((line: string) => void) | undefined {
+    const path = keyLogPath(explicitPath);
+    if (!path) return undefined;
+    let h = this.#keyLogs.get(path);
+    if (!h) {
+      h = acquireKeyLog(path);
+      this.#keyLogs.set(path, h);
+    }
+    return h.log;
+  }
+
+  /**
+   * @internal Takes (removes) a still-valid cached session ticket for
+   * `key`, if the endpoint caches tickets.
+   */
+  takeTicket(key: string): SessionTicket | undefined {
+    const list = this.#tickets?.get(key);
+    if (!list) return undefined;
+    const now = clock();
+    for (let t; (t = list.pop());) {
+      // RFC 8446 §4.6.1: ticket_lifetime (seconds) bounds its use.
+      if (now < t.receivedAt + t.lifetime * 1000) {
+        if (list.length === 0) this.#tickets!.delete(key);
+        return t;
+      }
+    }
+    this.#tickets!.delete(key);
+    return undefined;
+  }
+
+  /** @internal Remembers a session ticket for `key` (bounded). */
+  storeTicket(key: string, t: SessionTicket): void {
+    const cache = this.#tickets;
+    if (!cache) return;
+    let list = cache.get(key);
+    if (!list) {
+      if (cache.size >= TICKET_CACHE_KEYS) cache.delete(cache.keys().next().value!);
+      list = [];
+      cache.set(key, list);
+    }
+    list.push(t);
+    if (list.length > TICKETS_PER_KEY) list.shift();
+  }
+
+  /** @internal Whether client connections on this endpoint cache session tickets. */
+  get cachesTickets(): boolean {
+    return this.#tickets !== undefined;
   }
 
   /** @internal Closes the socket once the last connection is gone (implicit client endpoints). */
@@ -253,6 +342,8 @@ export class QuicEndpoint {
     this.#clearTimer();
     // Let queued datagrams (CONNECTION_CLOSE) leave before closing the socket.
     this.#sock.drain().then(() => this.#sock.close());
+    for (const h of this.#keyLogs.values()) h.release();
+    this.#keyLogs.clear();
   }
 
   async #receiveLoop(): Promise<void> {
@@ -267,7 +358,8 @@ export class QuicEndpoint {
       const core = this.#core;
       if (!core) continue;
       core.handleDatagram(r[0], r[1], clock());
-      this.#flush();
+      // One flush after the turn's batch of datagrams (not one per datagram).
+      this.#schedule();
     }
   }
 
@@ -278,8 +370,14 @@ export class QuicEndpoint {
     }
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    queueMicrotask(() => this.#flush());
+    // Once per event-loop turn: after this turn's I/O callbacks and the
+    // microtasks they ran (application writes), before the next poll.
+    setImmediate(this.#flushCb);
   }
+
+  readonly #flushCb = (): void => {
+    if (this.#flushQueued) this.#flush();
+  };
 
   #dispatch(core: Endpoint): void {
     for (let e; (e = core.pollEvent());) {

@@ -168,9 +168,17 @@ export class StreamState {
 /**
  * The sending half of a QUIC stream (Deno's `QuicSendStream`): a
  * `WritableStream` of bytes. `write()` resolves once the chunk is in the
- * send buffer (real backpressure); `close()` sends FIN and resolves when the
- * peer acknowledged everything, or rejects with the STOP_SENDING code;
- * `abort(code)` sends RESET_STREAM with that code.
+ * send buffer (real backpressure); `abort(code)` sends RESET_STREAM with
+ * that code.
+ *
+ * `close()` sends FIN and resolves only when the peer has acknowledged
+ * every byte and the FIN (RFC 9000 §3.1 "Data Recvd") — not when the FIN
+ * leaves. It rejects with a `QuicStreamError` of kind "stopSending" when
+ * the peer sends STOP_SENDING, and of kind "connectionClosed" when the
+ * connection closes before that acknowledgement arrives: e.g. a peer that
+ * closes the connection right after it received the FIN (its ACK may never
+ * be sent). Code that closes the connection itself after the last write
+ * should not await `close()` alone; await the response (or `conn.closed`).
  *
  * @example
  * ```ts ignore
