@@ -17,6 +17,8 @@ import {
 // The node typings only know GCM/CCM/OCB for AEAD options; ChaCha20-Poly1305
 // takes the same calls (setAAD, getAuthTag, setAuthTag) at runtime.
 type GcmType = "aes-128-gcm";
+// One options object for every cipher (not one per packet).
+const TAG_OPTIONS = { authTagLength: AEAD_TAG_LENGTH };
 
 /**
  * {@link Aead} on `node:crypto`. `createCipheriv` binds key and nonce
@@ -70,9 +72,7 @@ export class NodeAead implements Aead {
   ): number {
     checkSealBounds(buf, aadStart, payloadStart, payloadEnd);
     const nonce = writeNonce(this.#iv, packetNumber, this.#nonce);
-    const cipher = createCipheriv(this.#algorithm as GcmType, this.#key, nonce, {
-      authTagLength: AEAD_TAG_LENGTH,
-    });
+    const cipher = createCipheriv(this.#algorithm as GcmType, this.#key, nonce, TAG_OPTIONS);
     cipher.setAAD(buf.subarray(aadStart, payloadStart));
     const ct: Uint8Array = cipher.update(buf.subarray(payloadStart, payloadEnd));
     buf.set(ct, payloadStart);
@@ -93,9 +93,7 @@ export class NodeAead implements Aead {
     if (!openBoundsOk(buf, aadStart, payloadStart, packetEnd)) return null;
     const ctEnd = packetEnd - AEAD_TAG_LENGTH;
     const nonce = writeNonce(this.#iv, packetNumber, this.#nonce);
-    const decipher = createDecipheriv(this.#algorithm as GcmType, this.#key, nonce, {
-      authTagLength: AEAD_TAG_LENGTH,
-    });
+    const decipher = createDecipheriv(this.#algorithm as GcmType, this.#key, nonce, TAG_OPTIONS);
     decipher.setAuthTag(buf.subarray(ctEnd, packetEnd));
     decipher.setAAD(buf.subarray(aadStart, payloadStart));
     const pt: Uint8Array = decipher.update(buf.subarray(payloadStart, ctEnd));

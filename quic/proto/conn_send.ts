@@ -44,6 +44,7 @@ export const MIN_INITIAL_SIZE = 1200;
 
 const WANTS: boolean[] = [false, false, false];
 const layout: LongHeaderLayout = { lengthOffset: 0, lengthSize: 2, pnOffset: 0, payloadOffset: 0 };
+const ALLOW: Allow = { cc: false, probe: false };
 
 /** Flags for what a packet may carry. */
 interface Allow {
@@ -130,7 +131,9 @@ export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number 
     if (!wants[i]) continue;
     const s = c.spaces[i];
     if (s.discarded || !s.writeKeys) continue;
-    const allow: Allow = { cc, probe: c.recovery.pendingProbes(i as SpaceId) > 0 };
+    const allow = ALLOW; // Reused: one per packet otherwise.
+    allow.cc = cc;
+    allow.probe = c.recovery.pendingProbes(i as SpaceId) > 0;
     const r = buildPacket(c, s, buf, off, limit, now, i === last ? padTo : 0, allow);
     if (r.end === off) continue;
     off = r.end;
@@ -197,7 +200,22 @@ interface BuildResult {
 
 const result: BuildResult = { end: 0, ackEliciting: false };
 
-function writeHeader(c: ConnCore, s: PacketSpace, buf: Uint8Array, off: number, pn: number) {
+/** Where {@link writeHeader} put the packet number and payload (reused, one per call). */
+interface HeaderLayout {
+  pnOffset: number;
+  pnLength: number;
+  payloadOffset: number;
+  long: boolean;
+}
+const header: HeaderLayout = { pnOffset: 0, pnLength: 0, payloadOffset: 0, long: false };
+
+function writeHeader(
+  c: ConnCore,
+  s: PacketSpace,
+  buf: Uint8Array,
+  off: number,
+  pn: number,
+): HeaderLayout {
   const pnLength = encodePacketNumberLength(pn, c.recovery.largestAckedIn(s.id));
   const dcid = c.peerCids.current.cid;
   // Before 1-RTT keys a client's Application packets are 0-RTT packets
@@ -210,7 +228,11 @@ function writeHeader(c: ConnCore, s: PacketSpace, buf: Uint8Array, off: number, 
       pnLength,
       keyPhase: c.keyPhase === 1,
     });
-    return { pnOffset: off + 1 + dcid.length, pnLength, payloadOffset, long: false };
+    header.pnOffset = off + 1 + dcid.length;
+    header.pnLength = pnLength;
+    header.payloadOffset = payloadOffset;
+    header.long = false;
+    return header;
   }
   writeLongHeader(buf, off, {
     packetType: s.id === INITIAL
@@ -226,7 +248,11 @@ function writeHeader(c: ConnCore, s: PacketSpace, buf: Uint8Array, off: number, 
     pnLength,
     lengthSize: 2,
   }, layout);
-  return { pnOffset: layout.pnOffset, pnLength, payloadOffset: layout.payloadOffset, long: true };
+  header.pnOffset = layout.pnOffset;
+  header.pnLength = pnLength;
+  header.payloadOffset = layout.payloadOffset;
+  header.long = true;
+  return header;
 }
 
 function buildPacket(
