@@ -29,7 +29,7 @@ import {
 
 /** What a connection needs from its driver. @internal */
 export interface ConnDriver {
-  /** Flush soon (coalesced into one microtask). */
+  /** Flush soon (coalesced: once per event-loop turn). */
   schedule(): void;
   /** The driver's clock (epoch ms, monotonic). */
   now(): number;
