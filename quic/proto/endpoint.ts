@@ -106,6 +106,14 @@ export interface EndpointStats {
   refused: number;
 }
 
+/**
+ * Longest closing/draining period (ms) of a connection once its endpoint
+ * closes: one PTO before any RTT sample (RFC 9002 §6.2.2: 1 s), enough to
+ * answer one retransmission from a peer that missed our CONNECTION_CLOSE.
+ * Connections with RTT samples keep their 3 × PTO when that is shorter.
+ */
+const ENDPOINT_CLOSE_PERIOD_MAX = 1000;
+
 function addrKey(a: SocketAddr): string {
   return `${a.hostname}|${a.port}`;
 }
@@ -661,10 +669,21 @@ export class Endpoint {
     return undefined;
   }
 
-  /** Closes every connection (application close with `code`). */
+  /**
+   * Closes every connection (application close with `code`); connections
+   * already closing or draining keep their close. The endpoint is going
+   * away with its socket, so every closing/draining period is bounded by
+   * 1 s (RFC 9000 §10.2 lets an endpoint that
+   * closes its UDP socket end these states early): a connection closed
+   * before its first RTT sample (e.g. refused from the listener backlog while
+   * the client's Finished is in flight) would otherwise hold the socket for
+   * 3 × the initial PTO ≈ 3 s (RFC 9002 §6.2.2).
+   */
   close(code: number, reason: string, now: number): void {
     for (const c of [...this.#conns]) {
       c.close(code, reason, true, now);
+      const core = coreOf(c);
+      core.closeDeadline = Math.min(core.closeDeadline, now + ENDPOINT_CLOSE_PERIOD_MAX);
       this.#after(c);
     }
   }
