@@ -14,20 +14,14 @@
  * signature algorithm, unknown critical extensions → unsupported_certificate.
  * @module
  */
+import { parseCertificateCached } from "./cert_cache.ts";
 import { Buffer } from "node:buffer";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { AlertDescription, TlsAlertError } from "./alert.ts";
 import { DerReader } from "./asn1.ts";
 import { checkServerName } from "./hostname.ts";
 import { publicKeyFromSpki, verifyWithKey } from "./signature.ts";
-import {
-  bytesEqual,
-  type Certificate,
-  formatName,
-  KeyUsage,
-  Oid,
-  parseCertificate,
-} from "./x509.ts";
+import { bytesEqual, type Certificate, formatName, KeyUsage, Oid } from "./x509.ts";
 
 /**
  * Options for {@link verifyCertificateChain}.
@@ -77,7 +71,7 @@ function parseAnchor(der: Uint8Array): Certificate | null {
   let c = anchorCache.get(der);
   if (c === undefined) {
     try {
-      c = parseCertificate(der);
+      c = parseCertificateCached(der);
     } catch {
       c = null;
     }
@@ -375,7 +369,7 @@ export function verifyCertificateChain(
       `peer sent ${chain.length} certificates (limit ${MAX_PRESENTED})`,
     );
   }
-  const leaf = parseCertificate(chain[0]);
+  const leaf = parseCertificateCached(chain[0]);
   if (opts.dangerouslyDisableCertificateVerification) return leaf;
 
   if (opts.certificateHashes && opts.certificateHashes.length > 0) {
@@ -389,7 +383,7 @@ export function verifyCertificateChain(
     if (why) throw fail(AlertDescription.bad_certificate, why);
   }
 
-  const intermediates = chain.slice(1).map((d) => parseCertificate(d));
+  const intermediates = chain.slice(1).map((d) => parseCertificateCached(d));
   const anchors: Certificate[] = [];
   for (const d of opts.trustAnchors) {
     const a = parseAnchor(d);
