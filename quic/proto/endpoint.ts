@@ -28,83 +28,21 @@ import { type ConnectOptions, type EndpointConfig, resolveTransportConfig } from
 import { Connection } from "./connection.ts";
 import { ConnCore, type TlsMachine } from "./conn_state.ts";
 import type { SocketAddr } from "./config.ts";
-import type { ConnectionEvent } from "./events.ts";
 import { cidKey, LocalCids } from "./cid.ts";
 import { parsePacketHeader } from "./header.ts";
 import { PacketType } from "./packet_type.ts";
-import { greaseVersion, isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS } from "./version.ts";
-import { encodeRetryWithoutTag, encodeVersionNegotiation } from "./header_build.ts";
-import { computeRetryIntegrityTag } from "../../crypto/retry.ts";
-import { buildStatelessReset, statelessResetToken } from "./stateless_reset.ts";
 import { AddressTokenKey, TokenKind } from "./address_token.ts";
+import { isSupportedVersion, QUIC_V1, SUPPORTED_VERSIONS } from "./version.ts";
 import { installInitialKeys, localTransportParameters, startHandshake } from "./conn_handshake.ts";
 import { TlsClient } from "../../crypto/tls/client.ts";
 import { TlsServer } from "../../crypto/tls/server.ts";
 import { closeWithError } from "./conn_close.ts";
 import { onStatelessReset } from "./conn_recv.ts";
 import { attachZeroRtt, ServerResumption } from "./zero_rtt.ts";
+import type { EndpointEvent, EndpointStats, Transmit } from "./endpoint_types.ts";
+import { addrKey, StatelessReplies } from "./endpoint_stateless.ts";
 
-/**
- * What the endpoint reports: a new incoming connection, or an event of one
- * of its connections.
- *
- * @example
- * ```ts
- * import type { EndpointEvent } from "@gquic/core/quic";
- * function log(e: EndpointEvent) {
- *   if (e.type === "connection") console.log(e.conn.handle, e.event.type);
- * }
- * console.log(typeof log);
- * ```
- */
-export type EndpointEvent =
-  | { type: "newConnection"; conn: Connection }
-  | { type: "connection"; conn: Connection; event: ConnectionEvent };
-
-/**
- * A datagram to send: `data` is valid until the next `pollTransmit` call
- * (the endpoint reuses its buffer — copy it if you batch).
- *
- * @example
- * ```ts
- * import type { Transmit } from "@gquic/core/quic";
- * const t: Transmit = { data: new Uint8Array(1), remote: { hostname: "::1", port: 443 } };
- * console.log(t.remote.port);
- * ```
- */
-export interface Transmit {
-  /** UDP payload. */
-  data: Uint8Array;
-  /** Destination. */
-  remote: SocketAddr;
-}
-
-/**
- * Counters of an endpoint.
- *
- * @example
- * ```ts
- * import type { EndpointStats } from "@gquic/core/quic";
- * const f = (s: EndpointStats) => s.accepted;
- * console.log(typeof f);
- * ```
- */
-export interface EndpointStats {
-  /** Datagrams received. */
-  datagramsReceived: number;
-  /** Datagrams dropped before reaching a connection. */
-  datagramsDropped: number;
-  /** Version Negotiation packets sent. */
-  versionNegotiationSent: number;
-  /** Retry packets sent. */
-  retrySent: number;
-  /** Stateless resets sent. */
-  statelessResetsSent: number;
-  /** Connections accepted. */
-  accepted: number;
-  /** Connections refused (limits). */
-  refused: number;
-}
+export type { EndpointEvent, EndpointStats, Transmit } from "./endpoint_types.ts";
 
 /**
  * Longest closing/draining period (ms) of a connection once its endpoint
@@ -113,10 +51,6 @@ export interface EndpointStats {
  * Connections with RTT samples keep their 3 × PTO when that is shorter.
  */
 const ENDPOINT_CLOSE_PERIOD_MAX = 1000;
-
-function addrKey(a: SocketAddr): string {
-  return `${a.hostname}|${a.port}`;
-}
 
 /**
  * A QUIC endpoint: the client side (`connect`), the server side (when
@@ -144,7 +78,7 @@ export class Endpoint {
   readonly #byCid = new Map<string, Connection>();
   readonly #byAddr = new Map<string, Connection>();
   readonly #conns = new Set<Connection>();
-  readonly #stateless: Transmit[] = [];
+  readonly #stateless: StatelessReplies;
   readonly #buf: Uint8Array;
   #nextHandle = 1;
   // Work sets: every call costs O(connections with work), not O(all
@@ -176,8 +110,6 @@ export class Endpoint {
   // Stateless reset tokens of the peer IDs we send to (RFC 9000 §10.3.1).
   readonly #resetTokens = new Map<string, Connection>();
   readonly #tokenOf = new Map<Connection, { token: Uint8Array; key: string }>();
-  #resetWindowStart = 0;
-  #resetsInWindow = 0;
   /** Counters. */
   readonly stats: EndpointStats = {
     datagramsReceived: 0,
@@ -206,6 +138,12 @@ export class Endpoint {
     const t = resolveTransportConfig(config.transport);
     // Room for the largest PMTU probe any connection may send (RFC 8899).
     this.#buf = new Uint8Array(Math.max(t.maxDatagramSize, t.loopbackMaxDatagramSize, 1500));
+    this.#stateless = new StatelessReplies(
+      this.#random,
+      this.stats,
+      this.#resetKey,
+      this.#cidLength,
+    );
   }
 
   /** Number of live connections. */
@@ -294,7 +232,8 @@ export class Endpoint {
       if (6 + dcidLen > data.length) return this.#drop();
       const dcid = data.subarray(6, 6 + dcidLen);
       if (version !== 0 && (!isSupportedVersion(version) || !this.#versions.includes(version))) {
-        this.#sendVersionNegotiation(data, dcid, remote);
+        if (!this.#cfg.server) return this.#drop();
+        this.#stateless.versionNegotiation(data, dcid, remote, this.#versions);
         return;
       }
       conn = this.#byCid.get(cidKey(dcid));
@@ -322,7 +261,7 @@ export class Endpoint {
           this.#after(c);
           return;
         }
-        this.#maybeStatelessReset(data, remote, now);
+        this.#stateless.statelessReset(data, remote, this.#cfg.statelessResetRate ?? 100, now);
         return;
       }
     }
@@ -333,34 +272,6 @@ export class Endpoint {
 
   #drop(): void {
     this.stats.datagramsDropped++;
-  }
-
-  #queueStateless(data: Uint8Array, remote: SocketAddr): boolean {
-    // Bound the queue: stateless replies are the first thing an attacker inflates.
-    if (this.#stateless.length >= 64) return false;
-    this.#stateless.push({ data, remote });
-    return true;
-  }
-
-  /** RFC 9000 §6.1: Version Negotiation for an unsupported version. */
-  #sendVersionNegotiation(data: Uint8Array, dcid: Uint8Array, remote: SocketAddr): void {
-    // Only for datagrams that could be a client Initial (§6.1, §14.1).
-    if (!this.#cfg.server || data.length < 1200) return this.#drop();
-    const p = 6 + dcid.length;
-    const scidLen = data[p];
-    if (p + 1 + scidLen > data.length) return this.#drop();
-    const scid = data.subarray(p + 1, p + 1 + scidLen);
-    // RFC 9000 §6.3: add a random reserved version so clients keep ignoring
-    // unknown entries, but never the client's own version: §6.2 makes the
-    // client discard a VN that lists the version it chose (a fixed grease
-    // value broke clients probing with that very value, e.g. 0x1a2a3a4a).
-    const clientVersion = ((data[1] << 24) | (data[2] << 16) | (data[3] << 8) | data[4]) >>> 0;
-    const r = this.#random(4);
-    let grease = greaseVersion(((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0);
-    if (grease === clientVersion) grease = (grease ^ 0x10000000) >>> 0; // still 0x?a?a?a?a
-    const versions = [...this.#versions, grease];
-    const vn = encodeVersionNegotiation(scid, dcid, versions, this.#random(1)[0]);
-    if (this.#queueStateless(vn, remote)) this.stats.versionNegotiationSent++;
   }
 
   /** A long-header packet for no known connection: maybe a new connection (RFC 9000 §5.2.2). */
@@ -413,7 +324,7 @@ export class Endpoint {
     // in while spoofed ones cannot take every handshake slot.
     const retryUnderLoad = this.#cfg.retryUnderLoad ?? Math.floor(maxHandshakes / 2);
     if (!validated && (this.#cfg.retry || this.#unvalidated >= retryUnderLoad)) {
-      this.#sendRetry(h.version, h.dcid, h.scid, remote, now);
+      this.#stateless.retry(h.version, h.dcid, h.scid, remote, this.#tokens, now);
       return;
     }
     const cfg = resolveTransportConfig(this.#cfg.transport);
@@ -475,42 +386,6 @@ export class Endpoint {
 
   readonly #odcid = new Map<Connection, string>();
   #resumption: ServerResumption | undefined;
-
-  /** RFC 9000 §8.1.2: answer with Retry carrying an address-bound token. */
-  #sendRetry(
-    version: number,
-    dcid: Uint8Array,
-    scid: Uint8Array,
-    remote: SocketAddr,
-    now: number,
-  ): void {
-    const retryScid = this.#random(this.#cidLength).slice();
-    const token = this.#tokens.seal(TokenKind.RETRY, addrKey(remote), now, dcid, retryScid);
-    const body = encodeRetryWithoutTag(version, scid, retryScid, token, this.#random(1)[0]);
-    const tag = computeRetryIntegrityTag(version, dcid, body);
-    const pkt = new Uint8Array(body.length + tag.length);
-    pkt.set(body);
-    pkt.set(tag, body.length);
-    if (this.#queueStateless(pkt, remote)) this.stats.retrySent++;
-  }
-
-  /** RFC 9000 §10.3: a short-header packet for an unknown connection. */
-  #maybeStatelessReset(data: Uint8Array, remote: SocketAddr, now: number): void {
-    if (this.#cidLength === 0 || data.length < 1 + this.#cidLength) return this.#drop();
-    // Rate limit (§10.3.3 allows stopping after a limit).
-    if (now - this.#resetWindowStart >= 1000) {
-      this.#resetWindowStart = now;
-      this.#resetsInWindow = 0;
-    }
-    if (this.#resetsInWindow >= (this.#cfg.statelessResetRate ?? 100)) return this.#drop();
-    const token = statelessResetToken(this.#resetKey, data.subarray(1, 1 + this.#cidLength));
-    const reset = buildStatelessReset(token, data.length, this.#random);
-    if (!reset) return this.#drop();
-    if (this.#queueStateless(reset, remote)) {
-      this.#resetsInWindow++;
-      this.stats.statelessResetsSent++;
-    }
-  }
 
   /** The application touched `conn`: poll it for datagrams, events and timers. */
   #wake(conn: Connection): void {
@@ -592,7 +467,7 @@ export class Endpoint {
    * endpoint's buffer until the next call.
    */
   pollTransmit(now: number): Transmit | undefined {
-    const s = this.#stateless.shift();
+    const s = this.#stateless.take();
     if (s) return s;
     // Only connections that something touched since they last had nothing
     // to send: a connection with nothing to send now gets work again only
