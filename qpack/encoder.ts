@@ -33,10 +33,19 @@ import {
   readPrefixInt,
   writePrefixInt,
 } from "./prefix_int.ts";
-import { encodeRequiredInsertCount, maxEntries } from "./required_insert_count.ts";
+import { maxEntries } from "./required_insert_count.ts";
 import { STATIC_EXACT, STATIC_NAME } from "./static_table.ts";
 import { stringLength, writeString } from "./string_literal.ts";
 import { QpackErrorCode } from "./errors.ts";
+import {
+  DYNAMIC_INDEXED,
+  DYNAMIC_NAME_REF,
+  LITERAL_NAME,
+  type Rep,
+  STATIC_INDEXED,
+  STATIC_NAME_REF,
+  writeFieldSection,
+} from "./encoder_section.ts";
 
 /**
  * Encoder settings. `maxTableCapacity` and `maxBlockedStreams` are the
@@ -72,21 +81,6 @@ export interface QpackEncoderOptions {
 }
 
 const DEFAULT_SENSITIVE = ["authorization", "cookie", "set-cookie"];
-
-// Representation kinds of one field line within the section being built.
-const STATIC_INDEXED = 0,
-  DYNAMIC_INDEXED = 1,
-  STATIC_NAME_REF = 2,
-  DYNAMIC_NAME_REF = 3,
-  LITERAL_NAME = 4;
-
-interface Rep {
-  kind: number;
-  index: number; // static index or absolute dynamic index
-  name: string;
-  value: string;
-  neverIndex: boolean;
-}
 
 interface UnackedSection {
   ric: number;
@@ -454,70 +448,14 @@ export class QpackEncoder {
     }
   }
 
-  // Picks the Base that makes the section smallest, then serialises it.
   #writeSection(): Uint8Array {
-    const out = this.section;
-    out.length = 0;
-    let ric = 0;
-    for (const a of this.refs) if (a + 1 > ric) ric = a + 1;
-    let base = 0;
-    if (ric > 0) {
-      let best = Infinity;
-      const candidates = new Set<number>([ric, this.table.insertCount]);
-      for (const a of this.refs) candidates.add(a + 1);
-      for (const b of candidates) {
-        const cost = this.#indexCost(b, ric);
-        if (cost < best) {
-          best = cost;
-          base = b;
-        }
-      }
-    }
-    // Field section prefix (RFC 9204 §4.5.1).
-    writePrefixInt(out, 0, 8, encodeRequiredInsertCount(ric, this.maxEntries));
-    if (base >= ric) writePrefixInt(out, 0x00, 7, base - ric);
-    else writePrefixInt(out, 0x80, 7, ric - base - 1);
-    for (const r of this.reps) {
-      const n = r.neverIndex ? 1 : 0;
-      switch (r.kind) {
-        case STATIC_INDEXED: // §4.5.2, T=1
-          writePrefixInt(out, 0xc0, 6, r.index);
-          break;
-        case DYNAMIC_INDEXED:
-          if (r.index < base) writePrefixInt(out, 0x80, 6, base - 1 - r.index); // §4.5.2
-          else writePrefixInt(out, 0x10, 4, r.index - base); // post-base §4.5.3
-          break;
-        case STATIC_NAME_REF: // §4.5.4, T=1
-          writePrefixInt(out, 0x50 | n << 5, 4, r.index);
-          writeString(out, 0, 7, r.value);
-          break;
-        case DYNAMIC_NAME_REF:
-          if (r.index < base) writePrefixInt(out, 0x40 | n << 5, 4, base - 1 - r.index); // §4.5.4
-          else writePrefixInt(out, n << 3, 3, r.index - base); // post-base §4.5.5
-          writeString(out, 0, 7, r.value);
-          break;
-        default: // §4.5.6
-          writeString(out, 0x20 | n << 4, 3, r.name);
-          writeString(out, 0, 7, r.value);
-      }
-    }
-    return out.bytes.slice(0, out.length);
-  }
-
-  #indexCost(base: number, ric: number): number {
-    let cost = base >= ric ? prefixIntLength(7, base - ric) : prefixIntLength(7, ric - base - 1);
-    for (const r of this.reps) {
-      if (r.kind === DYNAMIC_INDEXED) {
-        cost += r.index < base
-          ? prefixIntLength(6, base - 1 - r.index)
-          : prefixIntLength(4, r.index - base);
-      } else if (r.kind === DYNAMIC_NAME_REF) {
-        cost += r.index < base
-          ? prefixIntLength(4, base - 1 - r.index)
-          : prefixIntLength(3, r.index - base);
-      }
-    }
-    return cost;
+    return writeFieldSection(
+      this.section,
+      this.reps,
+      this.refs,
+      this.table.insertCount,
+      this.maxEntries,
+    );
   }
 
   /** Returns (and clears) the bytes queued for the encoder stream (RFC 9204 §4.3). */

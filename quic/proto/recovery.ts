@@ -26,11 +26,11 @@ import {
   SENT_ACK_ELICITING,
   SENT_ACKED,
   SENT_IN_FLIGHT,
-  SENT_LOST,
   SentPacketStore,
 } from "./sent_packets.ts";
 import type { CongestionController } from "./congestion/controller.ts";
 import { createCongestionController } from "./congestion/factory.ts";
+import { detectLostPackets, type LossScan } from "./loss_detection.ts";
 import { validateAckRanges } from "./ack_ranges.ts";
 import { QuicError, TransportErrorCode } from "./errors.ts";
 import {
@@ -109,6 +109,14 @@ export class LossRecovery<F> {
   // Scratch for newly acked in-flight packets: [size, timeSent] pairs, so
   // the congestion controller sees them after loss processing (A.7 order).
   private ackedScratch = new Float64Array(16); // Grows on demand (idle connections stay small).
+  // Result of the last loss detection pass (reused).
+  private readonly lossScan: LossScan = {
+    lossTime: Infinity,
+    lostBytes: 0,
+    lastLossTime: -1,
+    lostPackets: 0,
+    persistent: false,
+  };
 
   /**
    * Creates loss recovery state for a connection.
@@ -349,58 +357,21 @@ export class LossRecovery<F> {
 
   /** RFC 9002 A.10 DetectAndRemoveLostPackets, with §7.6 persistent congestion. */
   private detectAndRemoveLostPackets(space: PacketNumberSpaceValue, now: number): void {
-    const store = this.sent[space];
-    const largestAcked = this.largestAcked[space];
-    const rtt = this.rtt;
-    const lossDelay = rtt.lossDelay(this.timeThreshold);
-    const threshold = this.packetThreshold;
-    let lossTime = Infinity;
-    let lostBytes = 0;
-    let lastLossTime = -1;
-    // RFC 9002 §7.6.2: two ack-eliciting lost packets sent after the first
-    // RTT sample, more than the persistent congestion duration apart, with
-    // nothing acknowledged between them (this space only; allowed by §7.6.2).
-    const pcDuration = rtt.persistentCongestionDuration(this.maxAckDelay);
-    let runStart = -1;
-    let persistent = false;
-    for (let i = 0; i < store.length; i++) {
-      const pn = store.pn(i);
-      if (pn > largestAcked) break;
-      const f = store.flags(i);
-      if ((f & SENT_ACKED) !== 0) {
-        runStart = -1; // an acknowledgment in between breaks the period
-        continue;
-      }
-      if ((f & SENT_LOST) !== 0) continue;
-      const timeSent = store.timeSent(i);
-      // RFC 9002 §6.1: lost by time threshold (§6.1.2) or packet threshold
-      // (§6.1.1). `timeSent + lossDelay <= now` rather than A.10's
-      // `timeSent <= now - lossDelay`: the same float expression as the loss
-      // timer below, so a timer firing at exactly loss_time always declares
-      // the loss ((a + b) - b may differ from a).
-      const lostAt = timeSent + lossDelay;
-      if (lostAt <= now || largestAcked >= pn + threshold) {
-        const size = store.size(i);
-        const frames = store.payload(i);
-        store.remove(i, SENT_LOST);
-        this.lostPackets++;
-        if ((f & SENT_IN_FLIGHT) !== 0) {
-          lostBytes += size;
-          if (timeSent > lastLossTime) lastLossTime = timeSent;
-        }
-        if ((f & SENT_ACK_ELICITING) !== 0 && rtt.hasSample && timeSent > rtt.firstSampleTime) {
-          if (runStart < 0) runStart = timeSent;
-          else if (timeSent - runStart > pcDuration) persistent = true;
-        }
-        this.onLost?.(space, pn, frames, size, timeSent);
-      } else {
-        if (lostAt < lossTime) lossTime = lostAt;
-      }
-    }
-    store.reclaim();
-    this.lossTime[space] = lossTime;
-    if (lostBytes > 0) this.cc.onPacketsLost(lostBytes, lastLossTime, now);
-    if (persistent) {
+    const r = this.lossScan;
+    detectLostPackets(
+      space,
+      this.sent[space],
+      this.largestAcked[space],
+      this.rtt,
+      this,
+      now,
+      this.onLost,
+      r,
+    );
+    this.lostPackets += r.lostPackets;
+    this.lossTime[space] = r.lossTime;
+    if (r.lostBytes > 0) this.cc.onPacketsLost(r.lostBytes, r.lastLossTime, now);
+    if (r.persistent) {
       this.persistentCongestionEvents++;
       this.cc.onPersistentCongestion(now);
       this.rtt.onPersistentCongestion();

@@ -7,61 +7,18 @@
  */
 import { QuicError, TransportErrorCode } from "../errors.ts";
 import { Assembler } from "./assembler.ts";
-import { RecvWindow, type RecvWindowOptions } from "./flow_control.ts";
+import { RecvWindow } from "./flow_control.ts";
+import {
+  type RecvStreamOptions,
+  RecvStreamState,
+  type RecvStreamStateValue,
+} from "./recv_stream_types.ts";
 
-/**
- * Receiving-part states (RFC 9000 §3.2, Figure 3).
- *
- * @example
- * ```ts
- * import { RecvStreamState } from "@gquic/core/quic";
- * console.log(RecvStreamState.SizeKnown); // "SizeKnown"
- * ```
- */
-export const RecvStreamState = {
-  Recv: "Recv",
-  SizeKnown: "SizeKnown",
-  DataRecvd: "DataRecvd",
-  ResetRecvd: "ResetRecvd",
-  DataRead: "DataRead",
-  ResetRead: "ResetRead",
-} as const;
-
-/**
- * One of the {@link RecvStreamState} values.
- *
- * @example
- * ```ts
- * import { type RecvStreamStateValue, RecvStreamState } from "@gquic/core/quic";
- * const s: RecvStreamStateValue = RecvStreamState.Recv;
- * console.log(s);
- * ```
- */
-export type RecvStreamStateValue = typeof RecvStreamState[keyof typeof RecvStreamState];
-
-/**
- * Options of a {@link RecvStream}.
- *
- * @example
- * ```ts
- * import { RecvWindow, type RecvStreamOptions } from "@gquic/core/quic";
- * const o: RecvStreamOptions = {
- *   connWindow: new RecvWindow({ initialWindow: 1 << 20 }),
- *   window: { initialWindow: 1 << 16 },
- * };
- * console.log(o.window.initialWindow);
- * ```
- */
-export interface RecvStreamOptions {
-  /** Connection-level receive window (our MAX_DATA), shared by all streams. */
-  connWindow: RecvWindow;
-  /** This stream's window: our initial_max_stream_data_* and auto-tuning bounds. */
-  window: RecvWindowOptions;
-  /** Maximum reassembly gaps (default 1024). */
-  maxRanges?: number;
-  /** Connection window kept at least this multiple of a stream window (default 1.5). */
-  connWindowRatio?: number;
-}
+export {
+  type RecvStreamOptions,
+  RecvStreamState,
+  type RecvStreamStateValue,
+} from "./recv_stream_types.ts";
 
 /**
  * The receiving part of a stream. Peer frames go in through

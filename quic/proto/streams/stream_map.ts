@@ -26,6 +26,7 @@ import {
   type StreamPart,
   type StreamsFrameInfo,
 } from "./stream_map_types.ts";
+import { StreamCount } from "./stream_count.ts";
 export {
   MAX_STREAMS_LIMIT,
   type StreamEntry,
@@ -34,26 +35,6 @@ export {
   type StreamPart,
   type StreamsFrameInfo,
 };
-
-/** Per-direction counters; index 0 = bidirectional, 1 = unidirectional. */
-interface DirState {
-  /** Local streams opened. */
-  localOpened: number;
-  /** The peer's limit on our streams (MAX_STREAMS received). */
-  peerMax: number;
-  /** Limit for which STREAMS_BLOCKED was already signalled, -1 if none. */
-  blockedAt: number;
-  blockedPending: boolean;
-  /** Peer streams opened (implicitly or explicitly). */
-  remoteOpened: number;
-  /** Peer streams fully closed (credit returned). */
-  remoteClosed: number;
-  /** Our limit on peer streams, as advertised. */
-  localMax: number;
-  /** Concurrency we allow: the initial limit. */
-  concurrency: number;
-  maxStreamsPending: boolean;
-}
 
 /**
  * All streams of a connection.
@@ -88,7 +69,8 @@ export class StreamMap<E extends StreamEntry = StreamEntry> {
   readonly #connRecv: RecvWindow;
   readonly #opts: StreamMapOptions<E>;
   readonly #streams = new Map<number, E>();
-  readonly #dirs: [DirState, DirState];
+  /** Stream counts; index 0 = bidirectional, 1 = unidirectional. */
+  readonly #dirs: [StreamCount, StreamCount];
   #incoming: E[] = [];
 
   /**
@@ -102,20 +84,9 @@ export class StreamMap<E extends StreamEntry = StreamEntry> {
     this.#connSend = options.connSendCredit;
     this.#connRecv = options.connRecvWindow;
     this.#opts = options;
-    const dir = (peerMax: number, localMax: number): DirState => ({
-      localOpened: 0,
-      peerMax,
-      blockedAt: -1,
-      blockedPending: false,
-      remoteOpened: 0,
-      remoteClosed: 0,
-      localMax,
-      concurrency: localMax,
-      maxStreamsPending: false,
-    });
     this.#dirs = [
-      dir(options.peer.maxStreamsBidi, options.local.maxStreamsBidi),
-      dir(options.peer.maxStreamsUni, options.local.maxStreamsUni),
+      new StreamCount(options.peer.maxStreamsBidi, options.local.maxStreamsBidi),
+      new StreamCount(options.peer.maxStreamsUni, options.local.maxStreamsUni),
     ];
   }
 
@@ -239,11 +210,7 @@ export class StreamMap<E extends StreamEntry = StreamEntry> {
         bidi ? 0x12 : 0x13,
       );
     }
-    const d = this.#dirs[bidi ? 0 : 1];
-    if (maxStreams <= d.peerMax) return false;
-    d.peerMax = maxStreams;
-    d.blockedPending = false;
-    return true;
+    return this.#dirs[bidi ? 0 : 1].raisePeerMax(maxStreams);
   }
 
   /**
@@ -258,8 +225,7 @@ export class StreamMap<E extends StreamEntry = StreamEntry> {
    * ```
    */
   onStreamsBlockedLost(frame: StreamsFrameInfo): void {
-    const d = this.#dirs[frame.bidi ? 0 : 1];
-    if (frame.limit === d.peerMax && d.localOpened >= d.peerMax) d.blockedPending = true;
+    this.#dirs[frame.bidi ? 0 : 1].onBlockedLost(frame.limit);
   }
 
   /**
@@ -345,8 +311,7 @@ export class StreamMap<E extends StreamEntry = StreamEntry> {
    * ```
    */
   onMaxStreamsLost(frame: StreamsFrameInfo): void {
-    const d = this.#dirs[frame.bidi ? 0 : 1];
-    if (frame.limit === d.localMax) d.maxStreamsPending = true;
+    this.#dirs[frame.bidi ? 0 : 1].onMaxStreamsLost(frame.limit);
   }
 
   /**
@@ -543,15 +508,7 @@ export class StreamMap<E extends StreamEntry = StreamEntry> {
     if (s.recv !== null && !s.recv.isTerminal) return false;
     this.#streams.delete(id);
     if (!isLocallyInitiated(id, this.isServer)) {
-      const d = this.#dirs[isBidirectional(id) ? 0 : 1];
-      d.remoteClosed++;
-      // Keep `concurrency` peer streams available; advertise in batches of
-      // an eighth of it so MAX_STREAMS frames are not sent per stream.
-      const target = d.remoteClosed + d.concurrency;
-      if (target - d.localMax >= Math.max(1, Math.floor(d.concurrency / 8))) {
-        d.localMax = target;
-        d.maxStreamsPending = true;
-      }
+      this.#dirs[isBidirectional(id) ? 0 : 1].onPeerStreamClosed();
     }
     return true;
   }
@@ -574,18 +531,9 @@ export class StreamMap<E extends StreamEntry = StreamEntry> {
   }
 
   #openLocal(bidi: boolean): E | null {
-    const d = this.#dirs[bidi ? 0 : 1];
-    if (d.localOpened >= d.peerMax) {
-      // RFC 9000 §4.6: SHOULD send STREAMS_BLOCKED; once per limit value.
-      if (d.blockedAt !== d.peerMax) {
-        d.blockedAt = d.peerMax;
-        d.blockedPending = true;
-      }
-      return null;
-    }
-    const id = makeStreamId(typeFor(this.isServer, bidi, true), d.localOpened);
-    d.localOpened++;
-    return this.#create(id, bidi, true);
+    const index = this.#dirs[bidi ? 0 : 1].openLocal();
+    if (index < 0) return null;
+    return this.#create(makeStreamId(typeFor(this.isServer, bidi, true), index), bidi, true);
   }
 
   /** The peer's initial limit on our sending on stream `id` (RFC 9000 §18.2). */
