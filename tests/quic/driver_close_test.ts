@@ -1,0 +1,42 @@
+/**
+ * `QuicEndpoint.close()` over loopback with server connections already
+ * closing: one closed by the server, and attempts still in the listener's
+ * backlog (refused by `listener.stop()` before the server has an RTT sample).
+ * `finished` resolves well under the driver's 3 s safety fallback.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { connectQuic, type QuicConn, QuicEndpoint } from "../../quic/api.ts";
+import { makeTestCerts } from "../interop/certs.ts";
+import { within } from "../interop/peer_process.ts";
+
+const certs = makeTestCerts();
+
+function connect(port: number): Promise<QuicConn> {
+  return connectQuic({
+    hostname: "127.0.0.1",
+    port,
+    serverName: "localhost",
+    alpnProtocols: ["t"],
+    caCerts: [certs.caPem],
+    timeout: 5000,
+  });
+}
+
+Deno.test("driver close: finished well under the 3 s fallback with closing and backlog connections", async () => {
+  const ep = new QuicEndpoint({ hostname: "127.0.0.1", port: 0 });
+  const l = ep.listen({ cert: certs.chainPem, key: certs.keyPem, alpnProtocols: ["t"] });
+  const acc = l.accept();
+  const clients = [await connect(ep.addr.port)];
+  const accepted = await within(acc, 3000, "accept");
+  // Never accepted: they wait in the backlog until close refuses them.
+  clients.push(await connect(ep.addr.port), await connect(ep.addr.port));
+  accepted.close({ closeCode: 1, reason: "server bye" });
+  const t0 = performance.now();
+  ep.close();
+  await within(ep.finished, 5000, "endpoint finished");
+  const elapsed = performance.now() - t0;
+  for (const c of clients) c.close();
+  await Promise.allSettled(clients.map((c) => c.closed));
+  assert.ok(elapsed < 1500, `finished ${elapsed.toFixed(0)} ms after close`);
+});
