@@ -185,6 +185,54 @@ export function bodyFromSink(
   }, { highWaterMark: 0 });
 }
 
+/**
+ * Responses whose whole body is a known byte array (made by
+ * {@link bytesResponse}): the server writes these bytes directly instead of
+ * reading the `Response`'s ReadableStream, which costs several promise
+ * hops and a stream reader per response.
+ */
+const inMemoryBodies = new WeakMap<Response, Uint8Array>();
+
+/**
+ * `new Response(bytes, init)`, remembered as an in-memory body so
+ * `serve()` can send it with headers and FIN in one synchronous step.
+ * @internal
+ */
+export function bytesResponse(bytes: Uint8Array<ArrayBuffer>, init: ResponseInit): Response {
+  const res = new Response(bytes, init);
+  inMemoryBodies.set(res, bytes);
+  return res;
+}
+
+/**
+ * The bytes of a {@link bytesResponse} whose body was not read yet.
+ * @internal
+ */
+export function inMemoryBody(res: Response): Uint8Array | undefined {
+  const b = inMemoryBodies.get(res);
+  return b === undefined || res.bodyUsed ? undefined : b;
+}
+
+/**
+ * Reads the events of a request stream whose body is not exposed (GET,
+ * HEAD) to the end so the stream completes, without a ReadableStream.
+ * `onDone(ok, err)` runs once at the end or on a stream error.
+ */
+export async function drainSink(
+  sink: StreamSink,
+  onDone: (ok: boolean, err?: Error) => void,
+): Promise<void> {
+  try {
+    for (;;) {
+      const e = await sink.next();
+      if (e.type === "end") return onDone(true);
+      if (e.type === "streamError") return onDone(false, new H3StreamError(e.code, e.message));
+    }
+  } catch (err) {
+    onDone(false, err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
 /** A read that either finished already or is still pending. */
 export type PeekedRead =
   | { ready: true; result: ReadableStreamReadResult<Uint8Array> }

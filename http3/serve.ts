@@ -12,8 +12,10 @@ import { H3Session, type StreamSink } from "./session.ts";
 import { type H3PushResponse, makePusher } from "./push_server.ts";
 import {
   bodyFromSink,
+  drainSink,
   fieldsToHeaders,
   H3StreamError,
+  inMemoryBody,
   responseToFields,
   sendBody,
 } from "./body.ts";
@@ -131,6 +133,12 @@ function defaultOnError(error: unknown): Response {
   console.error("gquic serve: handler error:", error);
   return new Response("Internal Server Error", { status: 500 });
 }
+
+/**
+ * Largest in-memory body written in one step; larger ones go through
+ * {@link sendBody}, which waits for send-buffer room between chunks.
+ */
+const IN_MEMORY_BURST = 64 * 1024;
 
 /** Statuses whose responses carry no content (RFC 9110 §6.4.1). */
 function nullBodyStatus(status: number): boolean {
@@ -268,27 +276,22 @@ class Server {
     let bodyDone = false;
     const method = head.method;
     const hasBody = method !== "GET" && method !== "HEAD";
-    const body = bodyFromSink(session, sink, H3ErrorCode.H3_NO_ERROR, (ok, err) => {
+    const onBodyDone = (ok: boolean, err?: Error) => {
       bodyDone = true;
       if (!ok && err && !(err.message.includes("body cancelled"))) abort.abort(err);
-    });
-    if (!hasBody) {
-      // Read the (normally empty) request to its end in the background so
-      // the stream completes; a reset aborts the handler's signal.
-      (async () => {
-        const r = body.getReader();
-        try {
-          while (!(await r.read()).done) { /* discard */ }
-        } catch { /* signalled through abort */ }
-      })();
-    }
+    };
+    // GET/HEAD: no ReadableStream; read the (normally empty) request to its
+    // end in the background so the stream completes; a reset aborts the
+    // handler's signal.
+    const body = hasBody ? bodyFromSink(session, sink, H3ErrorCode.H3_NO_ERROR, onBodyDone) : null;
+    if (!hasBody) drainSink(sink, onBodyDone);
     const authority = head.authority ?? "localhost";
     let request: Request;
     try {
       request = new Request(`https://${authority}${head.path ?? "/"}`, {
         method,
         headers: fieldsToHeaders(head.headers),
-        body: hasBody ? body : null,
+        body,
         signal: abort.signal,
         // @ts-ignore: `duplex` is required for streaming bodies (Fetch standard)
         duplex: "half",
@@ -301,8 +304,13 @@ class Server {
     }
     let response: Response;
     try {
-      const push = makePusher(session, id, new URL(request.url));
-      response = await this.#handler(request, { remoteAddr, completed, push });
+      // The pusher (and its URL parse) is made on first use only.
+      let pusher: H3ServeHandlerInfo["push"] | undefined;
+      const push: H3ServeHandlerInfo["push"] = (target, res) =>
+        (pusher ??= makePusher(session, id, new URL(request.url)))(target, res);
+      const r = this.#handler(request, { remoteAddr, completed, push });
+      // A synchronous handler's Response is used without an extra await.
+      response = r instanceof Response ? r : await r;
       if (!(response instanceof Response)) throw new TypeError("handler did not return a Response");
     } catch (e) {
       try {
@@ -320,9 +328,17 @@ class Server {
     if (!response.body && !response.headers.has("content-length") && method !== "HEAD") {
       if (!nullBodyStatus(response.status)) fields.push({ name: "content-length", value: "0" });
     }
+    const bytes = noContent ? undefined : inMemoryBody(response);
     if (noContent) {
       session.act((h3) => h3.sendResponse(id, fields, { endStream: true }));
       response.body?.cancel().catch(() => {});
+    } else if (bytes !== undefined && bytes.length <= IN_MEMORY_BURST) {
+      // An in-memory body: header section, content and FIN in one step
+      // (RFC 9114 §4.1), with no stream reader and no await.
+      session.act((h3) => {
+        h3.sendResponse(id, fields);
+        h3.sendData(id, bytes, true);
+      });
     } else if (
       !await sendBody(session, id, response.body, abort.signal, (h3) => h3.sendResponse(id, fields))
     ) {
@@ -332,7 +348,7 @@ class Server {
     }
     // RFC 9114 §4.1: a complete response may be sent before the request body
     // ended; the server then asks the client to stop with H3_NO_ERROR.
-    if (hasBody && !bodyDone) body.cancel().catch(() => {});
+    if (body && !bodyDone) body.cancel().catch(() => {});
   }
 
   shutdown(): Promise<void> {

@@ -6,6 +6,7 @@
  * @module
  */
 import { contentType } from "./mime.ts";
+import { bytesResponse } from "./body.ts";
 
 /**
  * Options of {@link staticFiles}.
@@ -244,7 +245,8 @@ export function staticFiles(
       // fall through to streaming if a range no longer fits.
       if (bytes.length === size || (!range && bytes.length > 0)) {
         if (!range) headers.set("content-length", String(bytes.length));
-        return new Response(range ? bytes.subarray(start, start + length) : bytes, {
+        // bytesResponse: serve() writes these bytes without a stream reader.
+        return bytesResponse(range ? bytes.subarray(start, start + length) : bytes, {
           status,
           headers,
         });
