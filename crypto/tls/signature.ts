@@ -6,8 +6,7 @@
  * with @noble/curves (P-256 0.28–0.32 ms vs 0.36–0.63 ms in `node:crypto`;
  * P-384 0.70 vs 1.7 ms), everything else with `node:crypto` (ECDSA P-256
  * verify 0.61 vs 1.1 ms, Ed25519 sign 0.02 vs 0.31 ms, verify 0.04 vs
- * 0.55 ms); ECDSA P-256 verify under a key seen before with a precomputed
- * table (p256_verify.ts, 0.30 ms). Verification never throws on bad input.
+ * 0.55 ms). Verification never throws on bad input.
  * @module
  */
 import { Buffer } from "node:buffer";
@@ -20,7 +19,6 @@ import {
 import { p256, p384 } from "@noble/curves/nist.js";
 import { AlertDescription, TlsAlertError } from "./alert.ts";
 import type { TlsPrivateKey } from "./keys.ts";
-import { p256VerifyCached } from "./p256_verify.ts";
 
 /**
  * SignatureScheme code points (RFC 8446 §4.2.3).
@@ -257,19 +255,6 @@ export function verifyWithKey(
   }
 }
 
-/** The uncompressed SEC1 point of a P-256 public key (from its JWK form). */
-function p256PointOf(key: KeyObject): Uint8Array | undefined {
-  const jwk = key.export({ format: "jwk" });
-  if (!jwk.x || !jwk.y) return undefined;
-  const x = Buffer.from(jwk.x, "base64url"), y = Buffer.from(jwk.y, "base64url");
-  if (x.length !== 32 || y.length !== 32) return undefined;
-  const out = new Uint8Array(65);
-  out[0] = 4;
-  out.set(x, 1);
-  out.set(y, 33);
-  return out;
-}
-
 function keyMatches(key: KeyObject, info: SchemeInfo): boolean {
   if (key.asymmetricKeyType !== info.keyType) return false;
   if (info.curve && key.asymmetricKeyDetails?.namedCurve !== info.curve) return false;
@@ -308,11 +293,6 @@ export function verifySignature(
     if (signature.length === 0 || signature.length > 1024) return false;
     const key = publicKeyFromSpki(spki);
     if (!key || !keyMatches(key, info)) return false;
-    if (scheme === SignatureScheme.ecdsa_secp256r1_sha256) {
-      // A key verified repeatedly gets a precomputed table (p256_verify.ts).
-      const fast = p256VerifyCached(toHex(spki), () => p256PointOf(key), data, signature);
-      if (fast !== undefined) return fast;
-    }
     return verifyWithKey(key, info.hash, data, signature, info.pss ? info.saltLength : undefined);
   } catch {
     return false;
