@@ -82,7 +82,11 @@ export function fieldsToHeaders(fields: readonly FieldLine[]): Headers {
  * ```
  */
 export function requestToFields(req: Request): FieldLine[] {
-  const url = new URL(req.url);
+  return requestFieldsFor(req, new URL(req.url));
+}
+
+/** {@link requestToFields} with `req.url` already parsed. @internal */
+export function requestFieldsFor(req: Request, url: URL): FieldLine[] {
   const fields: FieldLine[] = [
     { name: ":method", value: req.method },
     { name: ":scheme", value: url.protocol.slice(0, -1) },

@@ -7,7 +7,13 @@
 import { H3ErrorCode } from "./proto/errors.ts";
 import { H3Client, type H3ClientOptions } from "./pool.ts";
 import type { H3Session, StreamSink } from "./session.ts";
-import { bodyFromSink, fieldsToHeaders, H3StreamError, requestToFields, sendBody } from "./body.ts";
+import {
+  bodyFromSink,
+  fieldsToHeaders,
+  H3StreamError,
+  requestFieldsFor,
+  sendBody,
+} from "./body.ts";
 import type { ResponseHead } from "./proto/message.ts";
 
 /**
@@ -186,7 +192,7 @@ async function exchange(
   url: URL,
   signal: AbortSignal,
 ): Promise<Response> {
-  const fields = requestToFields(req);
+  const fields = requestFieldsFor(req, url);
   if (!req.headers.has("accept")) fields.push({ name: "accept", value: "*/*" });
   if (!req.headers.has("user-agent")) fields.push({ name: "user-agent", value: "gquic" });
   const hasBody = req.body !== null;
@@ -195,7 +201,9 @@ async function exchange(
   for (let attempt = 0;; attempt++) {
     let session: H3Session;
     try {
-      session = await client.session(url, attempt > 0);
+      // An established pooled connection is used without an await.
+      session = (attempt === 0 ? client.pooled(url) : undefined) ??
+        await client.session(url, attempt > 0);
     } catch (e) {
       throw networkError(`cannot connect to ${url.host}: ${(e as Error).message}`, e);
     }

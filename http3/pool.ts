@@ -54,6 +54,8 @@ interface PoolEntry {
   session: Promise<H3Session>;
   timer?: ReturnType<typeof setTimeout>;
   settled?: H3Session;
+  /** When the last exchange ended (ms); the idle timer checks it when it fires. */
+  lastRelease: number;
 }
 
 /**
@@ -98,8 +100,6 @@ export class H3Client {
     const e = this.#entries.get(key);
     if (e && !fresh) {
       if (!e.settled || e.settled.usable) {
-        if (e.timer !== undefined) clearTimeout(e.timer);
-        e.timer = undefined;
         try {
           const s = await e.session;
           if (s.usable) return s;
@@ -109,7 +109,7 @@ export class H3Client {
       }
     }
     if (e && this.#entries.get(key) === e) this.#drop(key, e);
-    const entry: PoolEntry = { session: this.#connect(url) };
+    const entry: PoolEntry = { session: this.#connect(url), lastRelease: 0 };
     this.#entries.set(key, entry);
     entry.session.then((s) => {
       entry.settled = s;
@@ -123,17 +123,40 @@ export class H3Client {
     return entry.session;
   }
 
-  /** @internal Called when an exchange on `session` ended: arms the idle timer. */
+  /**
+   * @internal
+   * The pooled session for `url`'s origin when it is established and
+   * usable: lets a request skip an `await` per exchange.
+   */
+  pooled(url: URL): H3Session | undefined {
+    const s = this.#entries.get(url.host)?.settled;
+    return s?.usable ? s : undefined;
+  }
+
+  /**
+   * @internal Called when an exchange on `session` ended: records the time
+   * and makes sure an idle timer runs. One timer per connection is re-armed
+   * only when it fires (not a clear/set per request).
+   */
   released(session: H3Session): void {
     if (session.active > 0) return;
     for (const [key, e] of this.#entries) {
       if (e.settled !== session) continue;
-      if (e.timer !== undefined) clearTimeout(e.timer);
-      e.timer = setTimeout(() => {
-        if (session.active === 0) this.#drop(key, e);
-      }, this.options.idleTimeout ?? 2000);
-      Deno.unrefTimer(e.timer as unknown as number);
+      e.lastRelease = performance.now();
+      if (e.timer === undefined) this.#armIdle(key, e, this.options.idleTimeout ?? 2000);
     }
+  }
+
+  #armIdle(key: string, e: PoolEntry, ms: number): void {
+    e.timer = setTimeout(() => {
+      e.timer = undefined;
+      if (this.#entries.get(key) !== e || e.settled?.active !== 0) return;
+      const idleFor = performance.now() - e.lastRelease;
+      const limit = this.options.idleTimeout ?? 2000;
+      if (idleFor >= limit) this.#drop(key, e);
+      else this.#armIdle(key, e, limit - idleFor);
+    }, ms);
+    Deno.unrefTimer(e.timer as unknown as number);
   }
 
   #drop(key: string, e: PoolEntry): void {
