@@ -9,6 +9,8 @@
  * is bounded; the process exits by itself.
  * @module
  */
+import { pattern, readAll } from "../support/bytes.ts";
+
 const [mode, ...rest] = Deno.args;
 const flags: Record<string, string> = {};
 for (let i = 0; i < rest.length; i += 2) flags[rest[i].replace(/^--/, "")] = rest[i + 1];
@@ -19,35 +21,6 @@ setTimeout(() => {
   ev({ event: "watchdog" });
   Deno.exit(3);
 }, Number(flags.life ?? 60_000));
-
-/** Deterministic payload (xorshift), shared with the test. */
-export function pattern(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-async function readAll(r: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const c of r) {
-    parts.push(c);
-    n += c.length;
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 async function serveConn(conn: Deno.QuicConn): Promise<void> {
   ev({ event: "accepted", protocol: conn.protocol });

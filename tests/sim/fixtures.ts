@@ -9,6 +9,7 @@ import type { EndpointConfig, TransportConfig } from "../../quic/proto/config.ts
 import type { Connection } from "../../quic/proto/connection.ts";
 import { Prng, type SimAddr } from "./network.ts";
 import { SimHarness } from "./harness.ts";
+import { pattern } from "../support/bytes.ts";
 
 /**
  * Virtual clock origin of every scenario: the core's `now` is epoch-based
@@ -73,15 +74,7 @@ export function connect(
 
 /** Deterministic payload of `n` bytes (seeded), for byte-exact comparisons. */
 export function payload(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return pattern(n, seed);
 }
 
 /** A client and server in a harness, with their endpoints. */
