@@ -10,20 +10,10 @@ import { PacketNumberSpace } from "../../../quic/proto/sent_packets.ts";
 import { NewReno } from "../../../quic/proto/congestion/new_reno.ts";
 import { Cubic } from "../../../quic/proto/congestion/cubic.ts";
 import { Pacer } from "../../../quic/proto/congestion/pacer.ts";
+import { mulberry32 } from "../../support/prng.ts";
 
 const APP = PacketNumberSpace.ApplicationData;
 const MSS = 1200;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Cut = [before: number, after: number];
 

@@ -33,18 +33,7 @@ import {
 } from "../../../quic/proto/transport_params.ts";
 import { QuicError } from "../../../quic/proto/errors.ts";
 import { frame, transportParameters } from "./wire_arbitraries.ts";
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from "../../support/prng.ts";
 
 type Rng = () => number;
 const int = (rng: Rng, n: number) => Math.floor(rng() * n);

@@ -2,18 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Assembler } from "../../../../quic/proto/streams/assembler.ts";
 import { QuicError, TransportErrorCode } from "../../../../quic/proto/errors.ts";
-
-/** Deterministic PRNG (mulberry32) for shuffles inside properties. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "../../../support/prng.ts";
 
 function bytes(n: number, seed: number): Uint8Array {
   const r = rng(seed);

@@ -1,17 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { SendBuffer } from "../../../../quic/proto/streams/send_buffer.ts";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "../../../support/prng.ts";
 
 Deno.test("send buffer: emit copies into the packet buffer at the given offset", () => {
   const sb = new SendBuffer();
