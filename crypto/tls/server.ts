@@ -37,7 +37,13 @@ import {
   protocolViolation,
   unexpected,
 } from "./handshake.ts";
-import { constantTimeEqual, KeySchedule, resumptionPsk, suiteHash } from "./key_schedule.ts";
+import {
+  constantTimeEqual,
+  finishedVerifyData,
+  KeySchedule,
+  resumptionPsk,
+  suiteHash,
+} from "./key_schedule.ts";
 import { serverKeyExchange } from "./key_share.ts";
 import { KeyLogLabel } from "./keylog.ts";
 import { decodeCertificate, HandshakeType, HRR_RANDOM, messageHash } from "./messages.ts";
@@ -412,6 +418,36 @@ export class TlsServer extends HandshakeEndpoint {
       write: ks.serverApplicationTrafficSecret,
     });
     this.#state = this.#requestedClientCert ? State.WaitCertificate : State.WaitFinished;
+    if (this.quic && !this.#requestedClientCert) this.#sendTicketsEarly(ks);
+  }
+
+  #ticketsSent = false;
+
+  /**
+   * RFC 8446 §4.6.1 (Note): a server that does not authenticate the client
+   * may compute the rest of the transcript (the client Finished it expects)
+   * and send NewSessionTicket right after its own Finished. In QUIC that is
+   * 0.5-RTT data (RFC 9001 §4.1.1): a client that closes as soon as its
+   * handshake completes still receives a ticket (with HANDSHAKE_DONE it
+   * would arrive after the close) and resumes next time. A client whose
+   * Finished differs is rejected in #onFinished, and could not derive the
+   * resumption secret without the handshake secrets anyway.
+   */
+  #sendTicketsEarly(ks: KeySchedule): void {
+    const n = this.#o.ticketKeys ? (this.#o.ticketCount ?? 1) : 0;
+    if (n === 0) return;
+    const verifyData = finishedVerifyData(
+      this.#hash,
+      ks.clientHandshakeTrafficSecret,
+      this.#transcript.hash(this.#hash),
+    );
+    const clientFinished = new Uint8Array(4 + verifyData.length);
+    clientFinished[0] = HandshakeType.finished;
+    clientFinished[3] = verifyData.length;
+    clientFinished.set(verifyData, 4);
+    ks.resumption(this.#transcript.hash(this.#hash, clientFinished));
+    for (let i = 0; i < n; i++) this.#sendTicket();
+    this.#ticketsSent = true;
   }
 
   /** The HelloRetryRequest (RFC 8446 §4.1.4); `group` 0 leaves out key_share. */
@@ -548,7 +584,7 @@ export class TlsServer extends HandshakeEndpoint {
     this.handshakeComplete = true;
     this.#state = State.Connected;
     this.emit({ type: "handshakeComplete" });
-    const n = this.#o.ticketKeys ? (this.#o.ticketCount ?? 1) : 0;
+    const n = this.#o.ticketKeys && !this.#ticketsSent ? (this.#o.ticketCount ?? 1) : 0;
     for (let i = 0; i < n; i++) this.#sendTicket();
   }
 
