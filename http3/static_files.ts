@@ -147,6 +147,39 @@ async function listing(dir: string, urlPath: string, headers: Headers): Promise<
   );
 }
 
+/** Bytes of small files kept per handler (see {@link SmallFileCache}). */
+const CACHE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Contents of small files by path with the ETag they were read under;
+ * least recently added entries go first once `limit` bytes are held.
+ */
+class SmallFileCache {
+  readonly #map = new Map<string, { etag: string; bytes: Uint8Array<ArrayBuffer> }>();
+  #bytes = 0;
+  constructor(readonly limit: number) {}
+
+  get(path: string): { etag: string; bytes: Uint8Array<ArrayBuffer> } | undefined {
+    return this.#map.get(path);
+  }
+
+  set(path: string, etag: string, bytes: Uint8Array<ArrayBuffer>): void {
+    const old = this.#map.get(path);
+    if (old) {
+      this.#bytes -= old.bytes.length;
+      this.#map.delete(path);
+    }
+    if (bytes.length > this.limit) return;
+    while (this.#bytes + bytes.length > this.limit) {
+      const [k, v] = this.#map.entries().next().value!;
+      this.#map.delete(k);
+      this.#bytes -= v.bytes.length;
+    }
+    this.#map.set(path, { etag, bytes });
+    this.#bytes += bytes.length;
+  }
+}
+
 /**
  * A handler serving files under `root` for GET and HEAD (405 otherwise),
  * with correct content types, ETag / Last-Modified validators (304), and
@@ -164,6 +197,7 @@ export function staticFiles(
   root: string,
   options: StaticFilesOptions = {},
 ): (req: Request) => Promise<Response> {
+  const cache = new SmallFileCache(CACHE_BYTES);
   return async (req: Request): Promise<Response> => {
     const headers = new Headers(options.headers);
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -236,10 +270,18 @@ export function staticFiles(
     if (req.method === "HEAD") return new Response(null, { status, headers });
     if (size <= (options.syncReadLimit ?? 65536)) {
       let bytes: Uint8Array<ArrayBuffer>;
-      try {
-        bytes = Deno.readFileSync(path);
-      } catch {
-        return new Response("Not Found\n", { status: 404, headers });
+      // Small files are kept while their validator (the ETag from size and
+      // mtime, RFC 9110 §8.8.3) is unchanged: a stat instead of a read.
+      const cached = cache.get(path);
+      if (cached !== undefined && cached.etag === etag && info.mtime) {
+        bytes = cached.bytes;
+      } else {
+        try {
+          bytes = Deno.readFileSync(path);
+        } catch {
+          return new Response("Not Found\n", { status: 404, headers });
+        }
+        if (bytes.length === size && info.mtime) cache.set(path, etag, bytes);
       }
       // The file may have changed since the stat: send what was read, or
       // fall through to streaming if a range no longer fits.

@@ -118,3 +118,23 @@ Deno.test("fast path: the pool's idle timer drops a connection only after idleTi
     assert.equal(client.connectionOf(base), undefined);
   }, 300);
 });
+
+Deno.test("fast path: a cached small file is re-read when its size or mtime changes", async () => {
+  const dir = Deno.makeTempDirSync();
+  const f = `${dir}/c.txt`;
+  Deno.writeTextFileSync(f, "a".repeat(50));
+  Deno.utimeSync(f, 1_000_000, 1_000_000);
+  const files = staticFiles(dir);
+  const get = async () => await (await files(new Request("https://h/c.txt"))).text();
+  try {
+    assert.equal(await get(), "a".repeat(50));
+    assert.equal(await get(), "a".repeat(50));
+    Deno.writeTextFileSync(f, "b".repeat(60)); // new size
+    assert.equal(await get(), "b".repeat(60));
+    Deno.writeTextFileSync(f, "c".repeat(60)); // same size, new mtime
+    Deno.utimeSync(f, 2_000_000, 2_000_000);
+    assert.equal(await get(), "c".repeat(60));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
