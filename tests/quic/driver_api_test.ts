@@ -10,38 +10,17 @@
  */
 import assert from "node:assert/strict";
 import {
-  connectQuic,
   type DatagramSocket,
   DenoUdpSocket,
   QuicEndpoint,
-  type QuicListener,
   QuicStreamError,
   type UdpAddr,
 } from "../../quic/api.ts";
-import { makeTestCerts } from "../interop/certs.ts";
+import { certs, connectLoopback as connect, listenLoopback as server } from "./_loopback.ts";
 import { readAll, within } from "../interop/peer_process.ts";
 
-const certs = makeTestCerts();
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function server(extra = {}): { ep: QuicEndpoint; l: QuicListener } {
-  const ep = new QuicEndpoint({ hostname: "127.0.0.1", port: 0 });
-  const l = ep.listen({ cert: certs.chainPem, key: certs.keyPem, alpnProtocols: ["t"], ...extra });
-  return { ep, l };
-}
-
-function connect(port: number, extra = {}) {
-  return connectQuic({
-    hostname: "127.0.0.1",
-    port,
-    serverName: "localhost",
-    alpnProtocols: ["t"],
-    caCerts: [certs.caPem],
-    timeout: 5000,
-    ...extra,
-  });
-}
 
 /** A UDP socket that counts the datagrams it sends. */
 class CountingSocket implements DatagramSocket {

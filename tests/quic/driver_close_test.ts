@@ -6,26 +6,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { connectQuic, type QuicConn, QuicEndpoint } from "../../quic/api.ts";
-import { makeTestCerts } from "../interop/certs.ts";
+import { connectLoopback as connect, listenLoopback } from "./_loopback.ts";
 import { within } from "../interop/peer_process.ts";
 
-const certs = makeTestCerts();
-
-function connect(port: number): Promise<QuicConn> {
-  return connectQuic({
-    hostname: "127.0.0.1",
-    port,
-    serverName: "localhost",
-    alpnProtocols: ["t"],
-    caCerts: [certs.caPem],
-    timeout: 5000,
-  });
-}
-
 Deno.test("driver close: finished well under the 3 s fallback with closing and backlog connections", async () => {
-  const ep = new QuicEndpoint({ hostname: "127.0.0.1", port: 0 });
-  const l = ep.listen({ cert: certs.chainPem, key: certs.keyPem, alpnProtocols: ["t"] });
+  const { ep, l } = listenLoopback();
   const acc = l.accept();
   const clients = [await connect(ep.addr.port)];
   const accepted = await within(acc, 3000, "accept");

@@ -8,34 +8,25 @@
 import assert from "node:assert/strict";
 import {
   connectQuic,
+  type QuicConn,
   QuicConnectionError,
-  QuicEndpoint,
+  type QuicEndpoint,
   type QuicListener,
   QuicStreamError,
 } from "../../quic/api.ts";
 import { makeTestCerts } from "../interop/certs.ts";
+import { connectLoopback, listenLoopback } from "./_loopback.ts";
 import { readAll, within } from "../interop/peer_process.ts";
 
-const certs = makeTestCerts();
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 function server(hostname = "127.0.0.1", transport = {}): { ep: QuicEndpoint; l: QuicListener } {
-  const ep = new QuicEndpoint({ hostname, port: 0 });
-  const l = ep.listen({ cert: certs.chainPem, key: certs.keyPem, alpnProtocols: ["t"], transport });
-  return { ep, l };
+  return listenLoopback({ transport }, hostname);
 }
 
-function connect(port: number, hostname = "127.0.0.1", extra = {}) {
-  return connectQuic({
-    hostname,
-    port,
-    serverName: "localhost",
-    alpnProtocols: ["t"],
-    caCerts: [certs.caPem],
-    timeout: 5000,
-    ...extra,
-  });
+function connect(port: number, hostname = "127.0.0.1", extra = {}): Promise<QuicConn> {
+  return connectLoopback(port, extra, hostname);
 }
 
 Deno.test("driver: echo, datagrams and close codes over IPv4 and IPv6", async () => {

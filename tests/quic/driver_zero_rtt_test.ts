@@ -6,18 +6,16 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { connectQuic, QuicEndpoint, type QuicListener } from "../../quic/api.ts";
+import type { QuicEndpoint, QuicListener } from "../../quic/api.ts";
 import type { SessionTicket } from "../../quic/api_types.ts";
-import { makeTestCerts } from "../interop/certs.ts";
+import { connectLoopback as connect, listenLoopback } from "./_loopback.ts";
 import { readAll, within } from "../interop/peer_process.ts";
 
-const certs = makeTestCerts();
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 function server(zeroRtt: boolean): { ep: QuicEndpoint; l: QuicListener } {
-  const ep = new QuicEndpoint({ hostname: "127.0.0.1", port: 0 });
-  const l = ep.listen({ cert: certs.chainPem, key: certs.keyPem, alpnProtocols: ["t"], zeroRtt });
+  const { ep, l } = listenLoopback({ zeroRtt });
   (async () => {
     for await (const inc of l) {
       inc.accept().then((c) => {
@@ -30,18 +28,6 @@ function server(zeroRtt: boolean): { ep: QuicEndpoint; l: QuicListener } {
     }
   })().catch(() => {});
   return { ep, l };
-}
-
-function connect(port: number, extra = {}) {
-  return connectQuic({
-    hostname: "127.0.0.1",
-    port,
-    serverName: "localhost",
-    alpnProtocols: ["t"],
-    caCerts: [certs.caPem],
-    timeout: 5000,
-    ...extra,
-  });
 }
 
 async function firstTicket(port: number): Promise<SessionTicket> {
