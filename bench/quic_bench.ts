@@ -3,7 +3,8 @@
  * server in a separate process (bench/support/perf_server.ts), the client
  * here, both speaking the perf protocol:
  * - bulk: one stream downloading 20 MB (MB/s printed);
- * - handshake: one full handshake + close per iteration (iter/s = handshakes/s);
+ * - handshake: one handshake + close per iteration (iter/s = handshakes/s),
+ *   resumed when the endpoint holds a ticket, and a gquic full-handshake variant;
  * - idle: 1,000 idle connections, server RSS growth per connection.
  * Run with `deno bench -A --unstable-net bench/quic_bench.ts`.
  * @module
@@ -29,6 +30,7 @@ const denoEp = new Deno.QuicEndpoint({ hostname: "127.0.0.1", port: 0 });
 
 function connect(
   impl: Impl,
+  useSessionCache = true,
 ): Promise<PerfConn & { close(i?: { closeCode: number; reason: string }): void }> {
   const opts = {
     hostname: "127.0.0.1",
@@ -39,7 +41,7 @@ function connect(
     maxIdleTimeout: 120_000,
   };
   return impl === "gquic"
-    ? connectQuic({ ...opts, endpoint: gquicEp, timeout: 10_000 }) as never
+    ? connectQuic({ ...opts, endpoint: gquicEp, timeout: 10_000, useSessionCache }) as never
     : Promise.resolve(Deno.connectQuic({ ...opts, endpoint: denoEp })) as never;
 }
 
@@ -62,6 +64,20 @@ for (const impl of ["gquic", "deno"] as Impl[]) {
   });
 }
 
+// The client endpoints keep session tickets, so after the first connection
+// these handshakes are resumed (PSK + ECDHE, RFC 8446 §2.2) for gquic; the
+// "full" variant turns gquic's ticket cache off (certificate, signature and
+// chain verification on every handshake).
+Deno.bench({
+  name: "gquic: sequential full handshake + close (no resumption)",
+  group: "handshake",
+  n: 200,
+  warmup: 5,
+  async fn() {
+    const conn = await connect("gquic", false);
+    conn.close({ closeCode: 0, reason: "" });
+  },
+});
 for (const impl of ["gquic", "deno"] as Impl[]) {
   Deno.bench({
     name: `${impl}: sequential handshake + close`,
