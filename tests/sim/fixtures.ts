@@ -102,6 +102,38 @@ export function makePair(
   return { sim, client, server };
 }
 
+/** A {@link Pair} with one connection established between them. */
+export interface EstablishedPair extends Pair {
+  /** The client's connection. */
+  clientConn: Connection;
+  /** The server's side of it. */
+  serverConn: Connection;
+}
+
+/**
+ * Connects a client to the server of a new pair and runs until both sides
+ * have confirmed the handshake (or 10 s of virtual time pass), then `settleMs` more (ACKs and
+ * NEW_CONNECTION_IDs settle); the server's events are drained.
+ */
+export function establishPair(
+  seed: number,
+  transport?: TransportConfig,
+  settleMs = 200,
+): EstablishedPair {
+  const pair = makePair(seed, {}, transport ? { transport } : {}, {});
+  const client = connect(pair.client, pair.sim.now, transport);
+  let server: Connection | undefined;
+  pair.sim.runUntil(() => {
+    for (let e; (e = pair.server.pollEvent());) if (e.type === "newConnection") server = e.conn;
+    while (pair.client.pollEvent());
+    return client.isHandshakeConfirmed && server !== undefined && server.isHandshakeConfirmed;
+  }, pair.sim.now + 10_000);
+  pair.sim.runFor(settleMs);
+  if (!server) throw new Error("no server connection");
+  while (pair.server.pollEvent());
+  return { ...pair, clientConn: client, serverConn: server };
+}
+
 /** Outcome of {@link runTransfer}. */
 export interface TransferResult {
   /** All bytes arrived in order with the FIN, byte-exact. */

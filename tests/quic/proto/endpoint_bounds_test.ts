@@ -6,24 +6,21 @@
  * (`maxHandshakesPerAddress`).
  */
 import assert from "node:assert/strict";
-import { connect, makeClient, makePair, makeServer, SIM_START } from "../../sim/fixtures.ts";
+import {
+  connect,
+  type EstablishedPair,
+  establishPair,
+  makeClient,
+  makePair,
+  makeServer,
+  SIM_START,
+} from "../../sim/fixtures.ts";
 import { Connection } from "../../../quic/proto/connection.ts";
 import type { Endpoint } from "../../../quic/proto/endpoint.ts";
 import type { SocketAddr } from "../../../quic/proto/config.ts";
 
-function establish(seed: number, transport = {}) {
-  const pair = makePair(seed, {}, { transport }, {});
-  const client = connect(pair.client, pair.sim.now, transport);
-  let server: Connection | undefined;
-  pair.sim.runUntil(() => {
-    for (let e; (e = pair.server.pollEvent());) if (e.type === "newConnection") server = e.conn;
-    while (pair.client.pollEvent());
-    return client.isHandshakeConfirmed && server !== undefined && server.isHandshakeConfirmed;
-  }, pair.sim.now + 10_000);
-  pair.sim.runFor(200);
-  assert.ok(server);
-  while (pair.server.pollEvent());
-  return { ...pair, clientConn: client, serverConn: server! };
+function establish(seed: number, transport = {}): EstablishedPair {
+  return establishPair(seed, transport);
 }
 
 Deno.test("endpoint bounds: an application that stops polling buffers at most the connection's DATAGRAM queue", () => {

@@ -3,8 +3,7 @@
  * connection pair, datagrams moved by hand between the endpoints.
  */
 import assert from "node:assert/strict";
-import { CLIENT, connect, makePair, SERVER } from "../../sim/fixtures.ts";
-import type { Connection } from "../../../quic/proto/connection.ts";
+import { CLIENT, type EstablishedPair, establishPair, SERVER } from "../../sim/fixtures.ts";
 import type { Endpoint } from "../../../quic/proto/endpoint.ts";
 import { coreOf } from "../../../quic/proto/conn_internal.ts";
 import {
@@ -17,18 +16,9 @@ import type { SocketAddr } from "../../../quic/proto/config.ts";
 
 const OTHER: SocketAddr = { hostname: "10.0.0.9", port: 7000 };
 
-function established(seed: number) {
-  const pair = makePair(seed);
-  const client = connect(pair.client, pair.sim.now);
-  let server: Connection | undefined;
-  pair.sim.runUntil(() => {
-    for (let e; (e = pair.server.pollEvent());) if (e.type === "newConnection") server = e.conn;
-    while (pair.client.pollEvent());
-    return client.isHandshakeConfirmed && server !== undefined && server.isHandshakeConfirmed;
-  }, pair.sim.now + 10_000);
-  pair.sim.runFor(200); // Let ACKs and NEW_CONNECTION_IDs settle.
-  assert.ok(server);
-  return { ...pair, clientConn: client, serverConn: server!, now: pair.sim.now };
+function established(seed: number): EstablishedPair & { now: number } {
+  const p = establishPair(seed);
+  return { ...p, now: p.sim.now };
 }
 
 /** Next datagram of `ep` (copied). */
