@@ -38,6 +38,7 @@ export * from "./tls/signature.ts";
 export * from "./tls/x509.ts";
 export * from "./tls/hostname.ts";
 export * from "./tls/cert_verify.ts";
+export * from "./tls/cert_cache.ts";
 export * from "./tls/types.ts";
 export * from "./tls/messages.ts";
 export * from "./tls/messages_hello.ts";
