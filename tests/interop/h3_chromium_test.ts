@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { generateDevCertificate } from "../../crypto/dev_cert.ts";
 import { serve } from "../../http3/mod.ts";
 import { requirePeer, runPeer } from "./h3_peers.ts";
+import { Capture } from "./tshark.ts";
+import { requireBinary } from "./ngtcp2.ts";
 
 const BIG = 10 * 1024 * 1024;
 const UP = 1024 * 1024;
@@ -41,6 +43,56 @@ try {
 }
 </script></body></html>`;
 
+/** What the client's Initial packets in a capture show (tshark decrypts Initials itself). */
+interface ClientInitials {
+  /** Client Initial packets that carry CRYPTO frames. */
+  withCrypto: number;
+  /** Source Connection ID lengths the client used in long headers. */
+  scidLengths: Set<number>;
+  /** key_share groups offered in the reassembled ClientHello. */
+  keyShareGroups: Set<number>;
+}
+
+async function clientInitials(file: string, serverPort: number): Promise<ClientInitials> {
+  const out = await new Deno.Command(requireBinary("tshark"), {
+    args: [
+      "-r",
+      file,
+      "-d",
+      `udp.port==${serverPort},quic`,
+      "-Y",
+      `udp.dstport==${serverPort} && quic.long.packet_type==0`,
+      "-T",
+      "fields",
+      "-E",
+      "separator=;",
+      "-E",
+      "occurrence=a",
+      "-E",
+      "aggregator=,",
+      "-e",
+      "quic.scil",
+      "-e",
+      "quic.frame_type",
+      "-e",
+      "tls.handshake.extensions_key_share_group",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const r: ClientInitials = { withCrypto: 0, scidLengths: new Set(), keyShareGroups: new Set() };
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    if (!line.trim()) continue;
+    const [scil, frames, groups] = line.split(";");
+    for (const v of scil.split(",")) if (v) r.scidLengths.add(Number(v));
+    // RFC 9000 §19.6: CRYPTO is frame type 0x06.
+    if (frames.split(",").some((t) => Number(t) === 6)) r.withCrypto++;
+    for (const g of (groups ?? "").split(",")) if (g) r.keyShareGroups.add(Number(g));
+  }
+  return r;
+}
+
 Deno.test("interop h3: headless Chromium loads a page, fetches 10 MB and POSTs 1 MB over HTTP/3", async () => {
   requirePeer("chromium");
   const dev = generateDevCertificate();
@@ -66,6 +118,8 @@ Deno.test("interop h3: headless Chromium loads a page, fetches 10 MB and POSTs 1
   });
   const port = server.addr.port;
   const profile = Deno.makeTempDirSync({ prefix: "gquic-chromium-" });
+  const capture = await Capture.start(`${profile}/cap.pcapng`, port);
+  let captureStopped = false;
   try {
     const r = await runPeer("chromium", [
       "--headless",
@@ -101,7 +155,18 @@ Deno.test("interop h3: headless Chromium loads a page, fetches 10 MB and POSTs 1
     assert.equal(result.sumOk, true, "10 MB body differs");
     assert.equal(result.echoOk, true, "1 MB echo differs");
     assert.ok(seen.includes("POST /echo"));
+
+    // What Chromium sent, read from the wire: its ClientHello offers
+    // X25519MLKEM768 (0x11ec) and so spans at least two Initial packets, and
+    // it uses zero-length connection IDs (PEERS.md).
+    await capture.stop();
+    captureStopped = true;
+    const initials = await clientInitials(capture.file, port);
+    assert.ok(initials.keyShareGroups.has(0x11ec), `key shares: ${[...initials.keyShareGroups]}`);
+    assert.ok(initials.withCrypto >= 2, `client Initials with CRYPTO: ${initials.withCrypto}`);
+    assert.deepEqual([...initials.scidLengths], [0], "Chromium's source connection IDs");
   } finally {
+    if (!captureStopped) await capture.stop();
     await server.shutdown();
     Deno.removeSync(profile, { recursive: true });
   }
