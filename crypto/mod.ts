@@ -57,3 +57,7 @@ export * from "./tls/server_resumption.ts";
 export * from "./tls/hrr_cookie.ts";
 export * from "./tls/session_ticket.ts";
 export * from "./tls/keylog.ts";
+// QUIC types that public TLS signatures use (`TlsAlertError.toQuicError`,
+// the tls_codec helpers), so this entry point documents on its own (JSR).
+export type { ByteReader, ByteWriter, ErrorFactory } from "../quic/proto/bytes.ts";
+export type { QuicError } from "../quic/proto/errors.ts";

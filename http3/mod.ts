@@ -47,5 +47,30 @@ export {
   staticFiles,
   type StaticFilesOptions,
 } from "./static_files.ts";
-export type { QuicNetAddr, QuicTransportOptions } from "../quic/api_types.ts";
-export type { QuicConn } from "../quic/conn.ts";
+// Types reachable from the public signatures above (QuicConn, transport
+// options), re-exported so this entry point documents on its own (JSR).
+export type {
+  Connection,
+  ConnectionEvent,
+  ConnectionStats,
+  QuicAcceptOptions,
+  QuicBidirectionalStream,
+  QuicCloseInfo,
+  QuicConn,
+  QuicConnStats,
+  QuicEndpoint,
+  QuicIncoming,
+  QuicListener,
+  QuicListenOptions,
+  QuicNetAddr,
+  QuicReceiveStream,
+  QuicSendStream,
+  QuicSendStreamOptions,
+  QuicTlsInfo,
+  QuicTransportOptions,
+  SessionTicket,
+  SocketAddr,
+  StreamHost,
+  StreamReadResult,
+  TransportConfig,
+} from "../quic/mod.ts";

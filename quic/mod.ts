@@ -27,3 +27,17 @@ export * from "./proto/stateless_reset.ts";
 export * from "./proto/address_token.ts";
 export * from "./proto/cid.ts";
 export * from "./api.ts";
+// TLS option types that `ClientTlsConfig`/`ServerTlsConfig` (proto/config.ts)
+// are derived from, so this entry point documents on its own (JSR).
+export type {
+  AntiReplayGuard,
+  HelloRetryCookieSealer,
+  HelloRetryCookieState,
+  KeyType,
+  RawExtension,
+  TicketKeyRing,
+  TlsClientOptions,
+  TlsCommonOptions,
+  TlsPrivateKey,
+  TlsServerOptions,
+} from "../crypto/mod.ts";
