@@ -89,10 +89,30 @@ export function enterClosed(c: ConnCore, _now: number): void {
 }
 
 /**
- * In the closing state a packet from the peer earns another CONNECTION_CLOSE,
- * rate-limited by sending only on the 1st, 2nd, 4th, 8th... (RFC 9000 §10.2.1).
+ * How long after sending CONNECTION_CLOSE an arriving packet may still have
+ * crossed it in flight: the peer sent it before our close could reach it, so
+ * it says nothing about our close being lost. One RTT plus its variation;
+ * a peer that missed our close keeps sending and retransmits only after its
+ * PTO (RFC 9002 §6.2.1: smoothed_rtt + 4 × rttvar + max_ack_delay), so the
+ * packets that show a loss arrive after this window. Without an RTT sample
+ * there is no basis to tell, so nothing is skipped.
  */
-export function onCloseStateDatagram(c: ConnCore): void {
+function crossingWindow(c: ConnCore): number {
+  const rtt = c.rtt;
+  return rtt.hasSample ? Math.max(rtt.smoothedRtt, rtt.latestRtt) + 4 * rtt.rttvar : 0;
+}
+
+/**
+ * In the closing state a packet from the peer earns another CONNECTION_CLOSE,
+ * rate-limited (RFC 9000 §10.2.1: "wait for a progressively increasing number
+ * of received packets or amount of time"): packets arriving within about one
+ * RTT of our last CONNECTION_CLOSE crossed it and are not answered (typically
+ * the server's HANDSHAKE_DONE flight after a client closes right after its
+ * handshake completes — answering would cost both sides a datagram and a
+ * wake-up); the rest are answered on the 1st, 2nd, 4th, 8th...
+ */
+export function onCloseStateDatagram(c: ConnCore, now: number): void {
+  if (now < c.closeSentAt + crossingWindow(c)) return;
   c.closeRecvCount++;
   if ((c.closeRecvCount & (c.closeRecvCount - 1)) === 0) c.closeSendPending = true;
 }

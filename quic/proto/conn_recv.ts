@@ -63,7 +63,7 @@ export function handleDatagram(
   }
   if (c.phase === ConnPhase.CLOSING) {
     // RFC 9000 §10.2.1: in the closing state only answer with CONNECTION_CLOSE.
-    onCloseStateDatagram(c);
+    onCloseStateDatagram(c, now);
     return false;
   }
   let processed = false;

@@ -79,7 +79,7 @@ function spaceWants(c: ConnCore, s: PacketSpace, now: number, cc: boolean): bool
  */
 export function pollTransmit(c: ConnCore, buf: Uint8Array, now: number): number {
   if (c.phase === ConnPhase.CLOSED || c.phase === ConnPhase.DRAINING) return 0;
-  if (c.phase === ConnPhase.CLOSING) return c.closeSendPending ? sendClose(c, buf) : 0;
+  if (c.phase === ConnPhase.CLOSING) return c.closeSendPending ? sendClose(c, buf, now) : 0;
   const budget = c.amplificationBudget;
   let limit = Math.min(buf.length, c.maxDatagramSize, budget);
   if (limit < 64) return 0;
@@ -484,9 +484,10 @@ function writeDatagrams(
  * Handshake packets carry it too (an application close becomes
  * APPLICATION_ERROR there, without the reason).
  */
-function sendClose(c: ConnCore, buf: Uint8Array): number {
+function sendClose(c: ConnCore, buf: Uint8Array, now: number): number {
   const f = c.closeFrame!;
   c.closeSendPending = false;
+  c.closeSentAt = now;
   const limit = Math.min(buf.length, c.maxDatagramSize, c.amplificationBudget);
   let off = 0;
   const reason = new TextEncoder().encode(f.reason.slice(0, 100));

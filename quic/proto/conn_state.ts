@@ -162,6 +162,8 @@ export class ConnCore {
   closeSendPending = false;
   /** Closing: packets received since the last CONNECTION_CLOSE we sent (rate limit). */
   closeRecvCount = 0;
+  /** Closing: when we last sent CONNECTION_CLOSE (packets crossing it are not answered). */
+  closeSentAt = -Infinity;
   /** Source Connection ID of the peer's first Initial (RFC 9000 §7.3). */
   peerInitialScid: Uint8Array | undefined;
   /** DATAGRAM events queued and not yet taken by the app. */

@@ -1,0 +1,196 @@
+/**
+ * Counts the datagrams each side sends for a full (non-resumed) handshake
+ * followed by an immediate application close, on a clean link: every extra
+ * datagram is a loopback wake-up of the peer, which dominates handshake cost.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { CLIENT, establishPair, makePair, SERVER, SIM_START } from "./fixtures.ts";
+import { createCertificate, type IssuedCertificate } from "../../crypto/cert_builder.ts";
+import type { Connection } from "../../quic/proto/connection.ts";
+
+/** Long-header packet type names by the two type bits (RFC 9000 §17.2). */
+const LONG = ["I", "0", "H", "R"];
+
+/** Packet kinds in a datagram ("I", "H", "1") by walking long-header lengths. */
+function kinds(d: Uint8Array): string {
+  const out: string[] = [];
+  let p = 0;
+  while (p < d.length) {
+    const b = d[p];
+    if (b === 0) break; // Trailing zero padding.
+    if ((b & 0x80) === 0) {
+      out.push("1");
+      break;
+    }
+    out.push(LONG[(b >> 4) & 3]);
+    let q = p + 5;
+    q += 1 + d[q]; // DCID
+    q += 1 + d[q]; // SCID
+    const varint = (): number => {
+      const len = 1 << (d[q] >> 6);
+      let v = d[q] & 0x3f;
+      for (let i = 1; i < len; i++) v = v * 256 + d[q + i];
+      q += len;
+      return v;
+    };
+    if (((b >> 4) & 3) === 0) {
+      const tokenLength = varint(); // Initial token
+      q += tokenLength;
+    }
+    const length = varint();
+    p = q + length;
+  }
+  return out.join("+");
+}
+
+/** A server certificate chain, leaf first, its root last. */
+interface Chain {
+  certs: IssuedCertificate[];
+}
+
+const validity = { notBefore: SIM_START - 86_400_000, notAfter: SIM_START + 30 * 86_400_000 };
+
+/** One self-signed Ed25519 certificate (the smallest flight). */
+function ed25519Chain(): Chain {
+  return {
+    certs: [createCertificate({
+      subject: "localhost",
+      keyType: "ed25519",
+      sanDns: ["localhost"],
+      ...validity,
+    })],
+  };
+}
+
+/** ECDSA P-256 leaf + CA, like the benchmark's and interop tests' certificates. */
+function p256Chain(): Chain {
+  const ca = createCertificate({ subject: "gquic test CA", isCA: true, ...validity });
+  const leaf = createCertificate({
+    subject: "localhost",
+    issuer: ca,
+    sanDns: ["localhost"],
+    sanIps: ["127.0.0.1", "::1"],
+    extKeyUsage: ["serverAuth"],
+    ...validity,
+  });
+  return { certs: [leaf, ca] };
+}
+
+interface Trace {
+  client: string[];
+  server: string[];
+  clientConn: Connection;
+}
+
+/**
+ * Runs handshake + close: the client closes `closeDelayMs` after its handshake
+ * completes (like `await connectQuic(); conn.close()`, where the close goes
+ * out an event-loop turn after the Finished), then the simulation runs
+ * until both sides are quiet.
+ */
+function handshakeAndClose(
+  seed: number,
+  rttMs: number,
+  chain: Chain,
+  closeDelayMs: number,
+  bandwidth: number | undefined,
+): Trace {
+  const { sim, client, server } = makePair(seed, { delayMs: rttMs / 2, bandwidth }, {
+    server: {
+      certificateChain: chain.certs.map((c) => c.certDer),
+      privateKey: chain.certs[0].key,
+      alpnProtocols: ["test"],
+    },
+  });
+  const trace = { client: [] as string[], server: [] as string[] };
+  for (const [ep, list] of [[client, trace.client], [server, trace.server]] as const) {
+    const poll = ep.pollTransmit.bind(ep);
+    ep.pollTransmit = (now: number) => {
+      const t = poll(now);
+      if (t) list.push(kinds(t.data));
+      return t;
+    };
+  }
+  const conn = client.connect(SERVER, {
+    tls: {
+      serverName: "localhost",
+      alpnProtocols: ["test"],
+      caCerts: [chain.certs[chain.certs.length - 1].certDer],
+    },
+  }, sim.now);
+  // The application's close as a timer of the client node.
+  let closeAt = Infinity;
+  const checkEvents = (now: number) => {
+    for (let e; (e = client.pollEvent());) {
+      if (e.type === "connection" && e.event.type === "handshakeCompleted") {
+        closeAt = now + closeDelayMs;
+      }
+    }
+  };
+  sim.add(CLIENT, {
+    handleDatagram: (d, from, now) => {
+      client.handleDatagram(d, from, now);
+      checkEvents(now);
+    },
+    pollTransmit: (now) => client.pollTransmit(now),
+    nextTimeout: () => Math.min(client.nextTimeout() ?? Infinity, closeAt),
+    handleTimeout: (now) => {
+      if (now >= closeAt) {
+        closeAt = Infinity;
+        conn.close(0, "", true, now);
+      }
+      client.handleTimeout(now);
+      checkEvents(now);
+    },
+  });
+  sim.runUntil(() => {
+    while (server.pollEvent());
+    return false;
+  }, sim.now + 2_000);
+  assert.ok(conn.isClosed, "client connection did not close");
+  return { ...trace, clientConn: conn };
+}
+
+Deno.test("sim: full handshake + close right after it completes: client 3 datagrams, server 2-3", () => {
+  // The server's answer to the Finished (HANDSHAKE_DONE, NEW_CONNECTION_IDs,
+  // ticket) crosses the client's CONNECTION_CLOSE; the client must not answer
+  // it with a second CONNECTION_CLOSE (RFC 9000 §10.2.1 rate limit).
+  const chains = [["ed25519", ed25519Chain(), 2], ["p256 chain", p256Chain(), 3]] as const;
+  for (const [name, chain, serverMax] of chains) {
+    for (const rtt of [0.2, 20]) {
+      const t = handshakeAndClose(11, rtt, chain, rtt / 4, undefined);
+      const what = `${name} rtt ${rtt}: client ${t.client} server ${t.server}`;
+      assert.deepEqual(t.client, ["I", "I+H+1", "H+1"], what);
+      assert.ok(t.server.length <= serverMax, what);
+      // The server's first datagram coalesces Initial and Handshake.
+      assert.match(t.server[0], /^I\+H/, what);
+    }
+  }
+});
+
+Deno.test("sim: a closing endpoint still answers a peer that missed its CONNECTION_CLOSE", () => {
+  const { sim, clientConn, serverConn, server } = establishPair(12);
+  let closeDatagrams = 0;
+  // The client's first CONNECTION_CLOSE is lost.
+  sim.net.setLink(CLIENT, SERVER, { delayMs: 10, blackholes: [[sim.now, sim.now + 1]] });
+  const poll = sim.net.send.bind(sim.net);
+  sim.net.send = (from, to, data, now) => {
+    if (from === CLIENT || from.port === CLIENT.port) closeDatagrams++;
+    poll(from, to, data, now);
+  };
+  clientConn.close(7, "bye", true, sim.now);
+  // The server, unaware, keeps sending (and retransmitting) stream data.
+  const sid = serverConn.openStream(false);
+  assert.ok(sid !== undefined);
+  serverConn.streamWrite(sid, new Uint8Array(100));
+  let byPeer = false;
+  sim.runUntil(() => {
+    for (let e; (e = server.pollEvent());) {
+      if (e.type === "connection" && e.event.type === "connectionClosed") byPeer = e.event.byPeer;
+    }
+    return byPeer;
+  }, sim.now + 3_000);
+  assert.ok(byPeer, "server never learned of the close");
+  assert.ok(closeDatagrams >= 2 && closeDatagrams <= 4, `client sent ${closeDatagrams}`);
+});
