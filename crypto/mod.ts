@@ -52,6 +52,7 @@ export * from "./tls/key_share.ts";
 export * from "./tls/handshake.ts";
 export * from "./tls/client.ts";
 export * from "./tls/server.ts";
+export * from "./tls/server_hello.ts";
 export * from "./tls/server_flight.ts";
 export * from "./tls/server_resumption.ts";
 export * from "./tls/hrr_cookie.ts";

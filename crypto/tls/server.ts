@@ -13,21 +13,8 @@ import {
   certificateRequestMessage,
   encryptedExtensionsMessage,
 } from "./server_flight.ts";
-import {
-  decodeAlpn,
-  decodeCookie,
-  decodeServerName,
-  decodeU16List,
-  encodeCookie,
-  encodeU16,
-  ExtensionType,
-  TLS13_VERSION,
-} from "./extensions.ts";
-import {
-  decodeClientKeyShares,
-  encodeServerKeyShare,
-  type KeyShareEntry,
-} from "./extensions_key_share.ts";
+import { decodeCookie, decodeServerName, decodeU16List, ExtensionType } from "./extensions.ts";
+import type { KeyShareEntry } from "./extensions_key_share.ts";
 import { decodeOfferedPsks, decodePskModes, PSK_DHE_KE } from "./extensions_psk.ts";
 import { illegalParameter } from "./tls_codec.ts";
 import {
@@ -46,22 +33,25 @@ import {
 } from "./key_schedule.ts";
 import { serverKeyExchange } from "./key_share.ts";
 import { KeyLogLabel } from "./keylog.ts";
-import { decodeCertificate, HandshakeType, HRR_RANDOM, messageHash } from "./messages.ts";
-import { decodeClientHello, encodeServerHello, type ParsedClientHello } from "./messages_hello.ts";
+import { decodeCertificate, HandshakeType, messageHash } from "./messages.ts";
+import { decodeClientHello, type ParsedClientHello } from "./messages_hello.ts";
 import {
   acceptEarlyData,
   type AcceptedPsk,
   choosePsk,
   newSessionTicketMessage,
 } from "./server_resumption.ts";
+import {
+  checkClientOffersTls13,
+  clientGroupsAndShares,
+  encodeHelloRetryRequest,
+  missingExtension,
+  negotiateAlpn,
+  serverHelloMessage,
+} from "./server_hello.ts";
 import { signatureSchemesForKey, verifySignature } from "./signature.ts";
 import { Transcript } from "./transcript.ts";
-import {
-  EncryptionLevel,
-  type EncryptionLevelValue,
-  type RawExtension,
-  type TlsServerOptions,
-} from "./types.ts";
+import { EncryptionLevel, type EncryptionLevelValue, type TlsServerOptions } from "./types.ts";
 
 const enum State {
   WaitClientHello,
@@ -70,10 +60,6 @@ const enum State {
   WaitCertificateVerify,
   WaitFinished,
   Connected,
-}
-
-function missing(what: string): TlsAlertError {
-  return new TlsAlertError(AlertDescription.missing_extension, `missing ${what}`);
 }
 
 /**
@@ -175,14 +161,7 @@ export class TlsServer extends HandshakeEndpoint {
     }
 
     // RFC 8446 §4.2.1: TLS 1.3 is negotiated only through supported_versions.
-    const sv = ext.get(ExtensionType.supported_versions);
-    if (!sv) throw new TlsAlertError(AlertDescription.protocol_version, "client lacks TLS 1.3");
-    if (!decodeU16List(sv, 1, "supported_versions").includes(TLS13_VERSION)) {
-      throw new TlsAlertError(AlertDescription.protocol_version, "client lacks TLS 1.3");
-    }
-    if (ch.legacyVersion < 0x0301) {
-      throw new TlsAlertError(AlertDescription.protocol_version, "bad legacy_version");
-    }
+    checkClientOffersTls13(ext, ch.legacyVersion);
     // RFC 9001 §8.4: a non-empty legacy_session_id is a PROTOCOL_VIOLATION in QUIC.
     if (this.quic && ch.sessionId.length !== 0) throw protocolViolation("legacy_session_id set");
     if (second) {
@@ -214,45 +193,27 @@ export class TlsServer extends HandshakeEndpoint {
     }
 
     // Groups and key shares (RFC 8446 §4.2.7, §4.2.8, §9.2).
-    const sgExt = ext.get(ExtensionType.supported_groups);
-    const ksExt = ext.get(ExtensionType.key_share);
+    const { groups: clientGroups, shares } = clientGroupsAndShares(ext);
     const pskExt = ext.get(ExtensionType.pre_shared_key);
-    if (!ksExt) throw missing("key_share");
-    if (!sgExt) throw missing("supported_groups");
-    const clientGroups = decodeU16List(sgExt, 2, "supported_groups");
-    const shares = decodeClientKeyShares(ksExt);
-    for (const s of shares) {
-      if (!clientGroups.includes(s.group)) {
-        throw illegalParameter("key share for an unoffered group");
-      }
-    }
     if (!pskExt && !ext.has(ExtensionType.signature_algorithms)) {
-      throw missing("signature_algorithms");
+      throw missingExtension("signature_algorithms");
     }
 
     const sni = ext.get(ExtensionType.server_name);
     this.serverName = sni ? decodeServerName(sni) : undefined;
 
     // ALPN (RFC 7301 §3.2; RFC 9001 §8.1 makes it mandatory for QUIC).
-    const alpnExt = ext.get(ExtensionType.application_layer_protocol_negotiation);
-    const ours = o.alpnProtocols ?? [];
-    if (alpnExt) {
-      const theirs = decodeAlpn(alpnExt);
-      if (ours.length > 0) {
-        const pick = ours.find((p) => theirs.includes(p));
-        if (!pick) {
-          throw new TlsAlertError(AlertDescription.no_application_protocol, "no common ALPN");
-        }
-        this.alpnProtocol = pick;
-      }
-    } else if (this.quic && ours.length > 0) {
-      throw new TlsAlertError(AlertDescription.no_application_protocol, "client sent no ALPN");
-    }
+    const alpn = negotiateAlpn(
+      ext.get(ExtensionType.application_layer_protocol_negotiation),
+      o.alpnProtocols ?? [],
+      this.quic,
+    );
+    if (alpn !== undefined) this.alpnProtocol = alpn;
 
     // RFC 9001 §8.2: transport parameters are mandatory in QUIC.
     const tp = ext.get(ExtensionType.quic_transport_parameters);
     if (this.quic) {
-      if (!tp) throw missing("quic_transport_parameters");
+      if (!tp) throw missingExtension("quic_transport_parameters");
       this.peerTransportParameters = tp;
     }
 
@@ -282,7 +243,7 @@ export class TlsServer extends HandshakeEndpoint {
     let accepted: AcceptedPsk | undefined;
     if (pskExt && o.ticketKeys) {
       const modes = ext.get(ExtensionType.psk_key_exchange_modes);
-      if (!modes) throw missing("psk_key_exchange_modes");
+      if (!modes) throw missingExtension("psk_key_exchange_modes");
       if (decodePskModes(modes).includes(PSK_DHE_KE)) {
         const r = choosePsk(msg.raw, ch, {
           ticketKeys: o.ticketKeys,
@@ -340,22 +301,14 @@ export class TlsServer extends HandshakeEndpoint {
       this.emit({ type: "earlyDataRejected" });
     }
 
-    const shExts: RawExtension[] = [
-      {
-        type: ExtensionType.key_share,
-        data: encodeServerKeyShare({ group: share!.group, keyExchange: kx.keyExchange }),
-      },
-      { type: ExtensionType.supported_versions, data: encodeU16(TLS13_VERSION) },
-    ];
-    if (accepted) {
-      shExts.push({ type: ExtensionType.pre_shared_key, data: encodeU16(accepted.index) });
-      this.resumed = true;
-    }
-    const sh = encodeServerHello({
+    if (accepted) this.resumed = true;
+    const sh = serverHelloMessage({
       random,
       sessionId: this.#sessionId,
       cipherSuite: suite,
-      extensions: shExts,
+      group: share!.group,
+      keyExchange: kx.keyExchange,
+      pskIndex: accepted?.index,
     });
     this.#transcript.add(sh);
     ks.handshake(kx.sharedSecret, this.#transcript.hash(this.#hash));
@@ -450,25 +403,6 @@ export class TlsServer extends HandshakeEndpoint {
     this.#ticketsSent = true;
   }
 
-  /** The HelloRetryRequest (RFC 8446 §4.1.4); `group` 0 leaves out key_share. */
-  #encodeHelloRetryRequest(
-    suite: number,
-    group: number,
-    cookie: Uint8Array | undefined,
-  ): Uint8Array {
-    const exts: RawExtension[] = [
-      { type: ExtensionType.supported_versions, data: encodeU16(TLS13_VERSION) },
-    ];
-    if (group) exts.push({ type: ExtensionType.key_share, data: encodeU16(group) });
-    if (cookie) exts.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
-    return encodeServerHello({
-      random: HRR_RANDOM,
-      sessionId: this.#sessionId,
-      cipherSuite: suite,
-      extensions: exts,
-    });
-  }
-
   #sendHelloRetryRequest(
     msg: HandshakeMessage,
     ch: ParsedClientHello,
@@ -490,7 +424,7 @@ export class TlsServer extends HandshakeEndpoint {
     } else if (this.#o.helloRetryCookie) {
       this.#cookie = this.random(32);
     }
-    const hrr = this.#encodeHelloRetryRequest(suite, group, this.#cookie);
+    const hrr = encodeHelloRetryRequest(this.#sessionId, suite, group, this.#cookie);
     // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash.
     this.#transcript.add(msg.raw);
     this.#transcript.replaceWithMessageHash(this.#hash);
@@ -524,7 +458,12 @@ export class TlsServer extends HandshakeEndpoint {
     this.#sessionId = ch.sessionId.slice();
     this.#transcript.add(messageHash(s.clientHello1Hash));
     this.#transcript.add(
-      this.#encodeHelloRetryRequest(s.cipherSuite, s.askedForGroup ? s.group : 0, cookie),
+      encodeHelloRetryRequest(
+        this.#sessionId,
+        s.cipherSuite,
+        s.askedForGroup ? s.group : 0,
+        cookie,
+      ),
     );
   }
 
