@@ -313,3 +313,42 @@ export function onVersionNegotiation(c: ConnCore, h: PacketHeader, now: number):
   });
   enterClosed(c, now);
 }
+
+/**
+ * How long a client holds its Initial/Handshake ACK for the rest of the
+ * server's first flight: kGranularity (RFC 9002 §6.1.2), below what any
+ * peer's loss timer resolves.
+ */
+const FLIGHT_ACK_HOLD_MS = 1;
+
+/**
+ * Client, after a datagram of the server's first flight: when that flight is
+ * visibly incomplete (ServerHello in, server Finished not yet), let the
+ * Initial/Handshake ACK wait up to {@link FLIGHT_ACK_HOLD_MS} from the first
+ * server datagram instead of leaving in an ACK-only datagram of its own. The
+ * server sends its flight back to back, so the rest normally arrives within
+ * that time and the ACKs ride with the Finished (RFC 9000 §12.2 coalescing):
+ * one datagram and one wake-up of the server fewer. RFC 9000 §13.2.1's
+ * "immediately" is kept at this timer granularity, and never when the server
+ * may be blocked by its anti-amplification limit (§8.1) waiting for us, when
+ * we owe a probe, or when we have CRYPTO data to send anyway.
+ */
+export function holdAckForServerFlight(c: ConnCore, now: number): void {
+  if (c.isServer || c.handshakeComplete || c.phase >= ConnPhase.CLOSING) return;
+  const hs = c.spaces[HANDSHAKE];
+  if (!hs.readKeys || hs.discarded || !c.rtt.hasSample) return;
+  // The first RTT sample came with the ServerHello's datagram (its Initial ACK).
+  const until = c.rtt.firstSampleTime + FLIGHT_ACK_HOLD_MS;
+  if (now >= until) return;
+  // RFC 9000 §8.1: the server may send at most 3× what it received from us.
+  if (c.stats.bytesReceived + c.maxDatagramSize > 3 * c.stats.bytesSent) return;
+  for (const s of c.spaces) {
+    if (s.id === APPLICATION || s.discarded || !s.writeKeys) continue;
+    if (c.recovery.pendingProbes(s.id) > 0 || s.crypto.hasPending()) return;
+  }
+  for (const s of c.spaces) {
+    if (s.id === APPLICATION || s.discarded || !s.ack.ackImmediately) continue;
+    s.ack.ackImmediately = false;
+    s.ack.ackDeadline = until;
+  }
+}

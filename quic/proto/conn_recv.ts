@@ -11,12 +11,18 @@ import { type ConnCore, ConnPhase, type SocketAddr } from "./conn_state.ts";
 import { APPLICATION, HANDSHAKE, INITIAL, type PacketSpace } from "./spaces.ts";
 import { iterateCoalescedPackets, type PacketHeader } from "./header.ts";
 import { PacketType } from "./packet_type.ts";
-import { unprotectPacket } from "../../crypto/packet_protection.ts";
+import { UnprotectedPacketResult, unprotectPacketInto } from "../../crypto/packet_protection.ts";
 import { decodeFrame } from "./frames/decode.ts";
 import { assertFrameAllowed, isAckEliciting, isProbingFrame } from "./frames/permissions.ts";
 import type { Frame } from "./frames/types.ts";
 import { discardSpace, onAckReceived, updateAmplificationLimit } from "./conn_recovery.ts";
-import { onCryptoFrame, onHandshakeDone, onRetry, onVersionNegotiation } from "./conn_handshake.ts";
+import {
+  holdAckForServerFlight,
+  onCryptoFrame,
+  onHandshakeDone,
+  onRetry,
+  onVersionNegotiation,
+} from "./conn_handshake.ts";
 import { closeWithError, enterDraining, onCloseStateDatagram } from "./conn_close.ts";
 import { onPacketDecrypted, selectReadAead } from "./key_update.ts";
 import {
@@ -74,6 +80,8 @@ export function handleDatagram(
     }
     // 0-RTT packets buffered before the ClientHello was processed (RFC 9000 §17.2.3).
     if (c.isServer && processed && !c.handshakeComplete) replayZeroRtt(c, remote, now);
+    // Client: the ACK of a partial server flight may ride with the Finished.
+    if (!c.isServer && processed) holdAckForServerFlight(c, now);
   } catch (e) {
     // A malformed header ends processing of this datagram (RFC 9000 §12.2);
     // errors raised by authenticated content close the connection.
@@ -162,16 +170,21 @@ function handlePacket(
     }
   }
   const select = s.id === APPLICATION && !zeroRtt ? selectReadAead(c) : undefined;
-  const pkt = unprotectPacket(
-    buf,
-    h.packetStart,
-    h.pnOffset,
-    h.packetEnd,
-    s.ack.largestReceived,
-    keys,
-    select,
-  );
-  if (!pkt) {
+  // One result object reused for every packet (no per-packet allocation);
+  // its fields are read before anything below could process another packet.
+  const pkt = unprotected;
+  if (
+    !unprotectPacketInto(
+      buf,
+      h.packetStart,
+      h.pnOffset,
+      h.packetEnd,
+      s.ack.largestReceived,
+      keys,
+      select,
+      pkt,
+    )
+  ) {
     c.stats.packetsDropped++;
     c.decryptFailures++;
     return false;
@@ -200,7 +213,9 @@ function handlePacket(
       c.addressValidated = true;
       discardSpace(c, c.spaces[INITIAL], now);
     }
-    const ackEliciting = processFrames(c, s, pkt.payload, t, h, now);
+    const payload = pkt.payload;
+    pkt.payload = EMPTY_PAYLOAD; // don't pin the packet buffer past this packet
+    const ackEliciting = processFrames(c, s, payload, t, h, now);
     s.ack.onPacketReceived(pn, ackEliciting, now);
     c.stats.packetsReceived++;
     // RFC 9000 §10.1: restart the idle timer on a processed packet.
@@ -222,6 +237,8 @@ export function idlePeriod(c: ConnCore): number {
 }
 
 const cursor = { offset: 0 };
+const unprotected = new UnprotectedPacketResult();
+const EMPTY_PAYLOAD = new Uint8Array(0);
 /** The last packet processed held a non-probing frame (RFC 9000 §9.1). */
 let nonProbing = false;
 
