@@ -167,8 +167,75 @@ export function unprotectPacket(
   keys: ProtectionKeys,
   select?: AeadSelector,
 ): UnprotectedPacket | null {
+  const out = new UnprotectedPacketResult();
+  return unprotectPacketInto(buf, headerStart, pnOffset, packetEnd, largestPn, keys, select, out)
+    ? out
+    : null;
+}
+
+/**
+ * A reusable, mutable {@link UnprotectedPacket} filled by
+ * {@link unprotectPacketInto}, so a receive loop allocates no result object
+ * per packet. Its fields are only meaningful after a call that returned true.
+ *
+ * @example
+ * ```ts
+ * import { UnprotectedPacketResult } from "@gquic/core/crypto";
+ * const out = new UnprotectedPacketResult();
+ * console.log(out.packetNumber, out.payload.length); // -1 0
+ * ```
+ */
+export class UnprotectedPacketResult implements UnprotectedPacket {
+  /** Full packet number (RFC 9000 §17.1). */
+  packetNumber: number = -1;
+  /** Encoded packet number length (1–4). */
+  pnLength: number = 0;
+  /** Decrypted payload (see {@link UnprotectedPacket.payload}). */
+  payload: Uint8Array = EMPTY;
+  /** Key Phase bit of a short header packet; `undefined` for long headers. */
+  keyPhase: 0 | 1 | undefined = undefined;
+  /** The first byte without header protection (reserved bits unchecked). */
+  firstByte: number = 0;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * {@link unprotectPacket} writing into a caller-owned result instead of
+ * allocating one. Returns false (and leaves the buffer as received, `out`
+ * unspecified) exactly when `unprotectPacket` would return `null`.
+ *
+ * @example
+ * ```ts
+ * import { QUIC_V1 } from "@gquic/core/quic";
+ * import {
+ *   createPacketKeys,
+ *   protectPacket,
+ *   unprotectPacketInto,
+ *   UnprotectedPacketResult,
+ * } from "@gquic/core/crypto";
+ * const keys = createPacketKeys(0x1301, new Uint8Array(32), QUIC_V1);
+ * const buf = new Uint8Array(64);
+ * buf[0] = 0x41;
+ * const end = protectPacket(buf, 0, 1, 2, 7, 7, keys);
+ * const out = new UnprotectedPacketResult();
+ * if (unprotectPacketInto(buf, 0, 1, end, 6, keys, undefined, out)) {
+ *   console.log(out.packetNumber, out.payload.length); // 7 4
+ * }
+ * ```
+ */
+export function unprotectPacketInto(
+  buf: Uint8Array,
+  headerStart: number,
+  pnOffset: number,
+  packetEnd: number,
+  largestPn: number,
+  keys: ProtectionKeys,
+  select: AeadSelector | undefined,
+  out: UnprotectedPacketResult,
+): boolean {
   const pnLength = removeHeaderProtection(buf, headerStart, pnOffset, packetEnd, keys.hp);
-  if (pnLength === 0) return null;
+  if (pnLength === 0) return false;
   const firstByte = buf[headerStart];
   const packetNumber = readFullPn(buf, pnOffset, pnLength, largestPn);
   const keyPhase = keyPhaseOf(firstByte);
@@ -179,7 +246,12 @@ export function unprotectPacket(
   if (payload === null) {
     // Undo the unmasking (XOR with the same mask) so the buffer is as received.
     applyHeaderProtection(buf, headerStart, pnOffset, pnLength, packetEnd, keys.hp);
-    return null;
+    return false;
   }
-  return { packetNumber, pnLength, payload, keyPhase, firstByte };
+  out.packetNumber = packetNumber;
+  out.pnLength = pnLength;
+  out.payload = payload;
+  out.keyPhase = keyPhase;
+  out.firstByte = firstByte;
+  return true;
 }

@@ -70,6 +70,12 @@ export class Assembler {
   readonly #received = new ByteRangeSet();
   #readOffset = 0;
   #highest = 0;
+  /**
+   * Fast mode (`#received` empty): the buffered data is exactly
+   * `[#readOffset, #inOrderEnd)`, so in-order arrivals need no range
+   * bookkeeping. Meaningless while `#received` holds ranges.
+   */
+  #inOrderEnd = 0;
 
   /**
    * Creates an empty assembler.
@@ -125,7 +131,8 @@ export class Assembler {
    */
   get contiguousEnd(): number {
     const r = this.#received;
-    if (r.size > 0 && r.start(0) <= this.#readOffset) return r.end(0);
+    if (r.size === 0) return this.#inOrderEnd;
+    if (r.start(0) <= this.#readOffset) return r.end(0);
     return this.#readOffset;
   }
 
@@ -171,7 +178,9 @@ export class Assembler {
    * ```
    */
   get rangeCount(): number {
-    return this.#received.size;
+    const size = this.#received.size;
+    if (size === 0) return this.#inOrderEnd > this.#readOffset ? 1 : 0;
+    return size;
   }
 
   /**
@@ -210,7 +219,19 @@ export class Assembler {
         `data up to ${end} exceeds buffer limit ${this.#readOffset + this.maxAhead}`,
       );
     }
+    // Fast path: in-order data with no gap buffered (the common case) is
+    // copied straight into the blocks, with no range-set work.
+    if (offset === this.#inOrderEnd && this.#received.size === 0 && end > offset) {
+      if (end > this.#highest) this.#highest = end;
+      this.#inOrderEnd = end;
+      this.#copyIn(offset, data);
+      return true;
+    }
     if (end <= this.#readOffset) return false;
+    // General path: move the fast-mode prefix into the range set first.
+    if (this.#received.size === 0 && this.#inOrderEnd > this.#readOffset) {
+      this.#received.add(this.#readOffset, this.#inOrderEnd);
+    }
     if (offset < this.#readOffset) {
       data = data.subarray(this.#readOffset - offset);
       offset = this.#readOffset;
@@ -221,7 +242,15 @@ export class Assembler {
     if (this.#received.size > this.maxRanges) {
       throw new QuicError(this.#rangesErrorCode, `more than ${this.maxRanges} reassembly gaps`);
     }
-    // Copy into blocks (RFC 9000 §2.2: the receiver buffers out-of-order data).
+    this.#copyIn(offset, data);
+    this.#maybeFastMode();
+    return true;
+  }
+
+  /** Copies `data` into the blocks at stream `offset` (allocating blocks lazily). */
+  #copyIn(offset: number, data: Uint8Array): void {
+    // RFC 9000 §2.2: the receiver buffers data until it can be delivered in order.
+    const end = offset + data.length;
     const bs = this.#blockSize;
     let pos = offset;
     let src = 0;
@@ -238,7 +267,15 @@ export class Assembler {
       pos += n;
       src += n;
     }
-    return true;
+  }
+
+  /** Returns to fast mode once the buffered data is one range from the read offset. */
+  #maybeFastMode(): void {
+    const r = this.#received;
+    if (r.size === 1 && r.start(0) <= this.#readOffset) {
+      this.#inOrderEnd = r.end(0);
+      r.clear();
+    }
   }
 
   /**
@@ -318,6 +355,7 @@ export class Assembler {
     this.#received.clear();
     if (offset > this.#readOffset) this.#readOffset = offset;
     if (this.#readOffset > this.#highest) this.#highest = this.#readOffset;
+    this.#inOrderEnd = this.#readOffset;
   }
 
   #consume(newOffset: number): void {
@@ -328,8 +366,10 @@ export class Assembler {
     }
     this.#readOffset = newOffset;
     // Keep the received set small: the consumed prefix is no longer needed.
-    if (this.#received.size > 0 && this.#received.end(0) <= newOffset) {
-      this.#received.remove(0, newOffset);
+    if (this.#received.size > 0) {
+      if (this.#received.end(0) <= newOffset) this.#received.remove(0, newOffset);
+      if (this.#received.size === 0) this.#inOrderEnd = newOffset;
+      else this.#maybeFastMode();
     }
   }
 }
