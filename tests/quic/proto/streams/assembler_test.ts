@@ -171,3 +171,68 @@ Deno.test("assembler: discard frees storage and ignores older data", () => {
   assert.equal(a.insert(2000, Uint8Array.of(9)), true);
   assert.deepEqual([...a.readChunk()!], [9]);
 });
+
+Deno.test("assembler: mostly in-order arrival (fast path) matches a byte-map model", () => {
+  // Mostly in-order segments with occasional swaps, duplicates, stale and
+  // empty frames move the assembler in and out of its in-order fast path;
+  // every observable value must match a plain per-byte model at every step.
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 4000 }),
+      fc.integer({ min: 1, max: 300 }),
+      fc.integer(),
+      fc.constantFrom(16, 256, 1024),
+      (n, maxSeg, seed, blockSize) => {
+        const r = rng(seed);
+        const data = bytes(n, seed ^ 0x3c3c);
+        const segs: [number, number][] = [];
+        for (let off = 0; off < n;) {
+          const len = 1 + Math.floor(r() * maxSeg);
+          segs.push([off, Math.min(n, off + len)]);
+          off += len;
+        }
+        for (let i = 0; i + 1 < segs.length; i++) {
+          const x = r();
+          if (x < 0.1) [segs[i], segs[i + 1]] = [segs[i + 1], segs[i]];
+          else if (x < 0.15) segs.splice(i + 1, 0, segs[i]); // duplicate
+          else if (x < 0.18) segs.splice(i + 1, 0, [segs[i][0], segs[i][0]]); // empty
+        }
+        const a = new Assembler({ blockSize, maxRanges: 10000 });
+        const have = new Uint8Array(n); // model: 1 = received
+        let readOff = 0;
+        let highest = 0;
+        const out = new Uint8Array(n);
+        for (const [s, e] of segs) {
+          let fresh = false;
+          for (let i = Math.max(s, readOff); i < e; i++) if (!have[i]) fresh = true;
+          assert.equal(a.insert(s, data.subarray(s, e)), fresh, `insert [${s},${e})`);
+          for (let i = s; i < e; i++) have[i] = 1;
+          if (fresh && e > highest) highest = e;
+          let contig = readOff;
+          while (contig < n && have[contig]) contig++;
+          assert.equal(a.contiguousEnd, contig);
+          assert.equal(a.readableBytes, contig - readOff);
+          assert.equal(a.highestOffset, highest);
+          let ranges = 0;
+          for (let i = readOff; i < n; i++) {
+            if (have[i] && (i === readOff || !have[i - 1])) ranges++;
+          }
+          assert.equal(a.rangeCount, ranges);
+          if (r() < 0.4) {
+            const got = a.read(
+              out.subarray(0, Math.min(n, readOff + 1 + Math.floor(r() * 500))),
+              readOff,
+            );
+            readOff += got;
+            assert.equal(a.readOffset, readOff);
+          }
+        }
+        readOff += a.read(out, readOff);
+        assert.equal(readOff, n);
+        assert.deepEqual(out, data);
+        assert.equal(a.rangeCount, 0);
+      },
+    ),
+    { seed: 9000, numRuns: 120 },
+  );
+});
