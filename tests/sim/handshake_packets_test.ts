@@ -203,7 +203,7 @@ Deno.test("sim: a closing endpoint still answers a peer that missed its CONNECTI
   assert.ok(closeDatagrams >= 2 && closeDatagrams <= 4, `client sent ${closeDatagrams}`);
 });
 
-Deno.test("sim: a held handshake ACK still leaves within 1 ms when the rest of the flight is lost", () => {
+Deno.test("sim: a held handshake ACK still leaves within 2 ms when the rest of the flight is lost", () => {
   const chain = p256Chain();
   const { sim, client, server } = makePair(13, { delayMs: 5 }, {
     server: {
@@ -238,8 +238,8 @@ Deno.test("sim: a held handshake ACK still leaves within 1 ms when the rest of t
   }, sim.now + 5_000);
   assert.ok(ok, "handshake did not complete");
   // Client Initial at 0; the ServerHello's datagram arrives at 10 ms; its ACK
-  // (Initial + Handshake, padded) follows within the 1 ms hold, not at a PTO.
+  // (Initial + Handshake, padded) follows within the 2 ms hold, not at a PTO.
   assert.equal(sends[1][1], "I+H", `${sends}`);
   const at = sends[1][0] - start;
-  assert.ok(at >= 10 && at <= 11.001, `ACK sent at ${at} ms`);
+  assert.ok(at >= 10 && at <= 12.001, `ACK sent at ${at} ms`);
 });
