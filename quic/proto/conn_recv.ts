@@ -16,13 +16,7 @@ import { decodeFrame } from "./frames/decode.ts";
 import { assertFrameAllowed, isAckEliciting, isProbingFrame } from "./frames/permissions.ts";
 import type { Frame } from "./frames/types.ts";
 import { discardSpace, onAckReceived, updateAmplificationLimit } from "./conn_recovery.ts";
-import {
-  holdAckForServerFlight,
-  onCryptoFrame,
-  onHandshakeDone,
-  onRetry,
-  onVersionNegotiation,
-} from "./conn_handshake.ts";
+import { onCryptoFrame, onHandshakeDone, onRetry, onVersionNegotiation } from "./conn_handshake.ts";
 import { closeWithError, enterDraining, onCloseStateDatagram } from "./conn_close.ts";
 import { onPacketDecrypted, selectReadAead } from "./key_update.ts";
 import {
@@ -81,7 +75,6 @@ export function handleDatagram(
     // 0-RTT packets buffered before the ClientHello was processed (RFC 9000 §17.2.3).
     if (c.isServer && processed && !c.handshakeComplete) replayZeroRtt(c, remote, now);
     // Client: the ACK of a partial server flight may ride with the Finished.
-    if (!c.isServer && processed) holdAckForServerFlight(c, now);
   } catch (e) {
     // A malformed header ends processing of this datagram (RFC 9000 §12.2);
     // errors raised by authenticated content close the connection.
