@@ -1,7 +1,7 @@
 /**
  * The only code in gquic that touches the network: a UDP socket over
- * `Deno.listenDatagram` (IPv4, IPv6 and dual-stack `::`). Receives into one
- * reused buffer and sends in batches without awaiting each datagram, with at
+ * `Deno.listenDatagram` (IPv4, IPv6 and dual-stack `::`). Keeps a few
+ * receives outstanding, each into its own reused buffer, and sends in batches without awaiting each datagram, with at
  * most `maxInFlight` sends outstanding (Deno cannot raise SO_RCVBUF, so
  * bursts beyond ~64 datagrams overflow the receiver's 208 KB default).
  * @module
@@ -78,6 +78,21 @@ export interface UdpBindOptions {
   maxInFlight?: number;
   /** Receive buffer size (default 65536, the largest UDP payload). */
   receiveBufferSize?: number;
+  /**
+   * Receives kept outstanding at once, each with its own buffer (default 2,
+   * at most 8). With more than one, datagrams that arrive together (a peer's
+   * multi-datagram flight) complete in the same event-loop turn, so the
+   * driver handles them all before its once-per-turn flush.
+   */
+  receiveDepth?: number;
+}
+
+/** A completed receive: the datagram (aliasing `buf`) or the error it failed with. */
+interface RecvDone {
+  buf: Uint8Array;
+  data?: Uint8Array;
+  addr?: Deno.Addr;
+  err?: unknown;
 }
 
 /** "::ffff:1.2.3.4" → "1.2.3.4" so IPv4 peers of a dual-stack socket keep one key. */
@@ -101,7 +116,12 @@ function unmapV4(hostname: string): string {
  */
 export class DenoUdpSocket implements DatagramSocket {
   readonly #conn: Deno.DatagramConn;
-  readonly #recvBuf: Uint8Array;
+  readonly #recvFree: Uint8Array[] = [];
+  readonly #recvDepth: number;
+  #recvOutstanding = 0;
+  #recvHeld: Uint8Array | null = null;
+  readonly #recvReady: RecvDone[] = [];
+  #recvWake: (() => void) | null = null;
   readonly #maxInFlight: number;
   readonly #free: Uint8Array[] = [];
   #inFlight = 0;
@@ -117,7 +137,10 @@ export class DenoUdpSocket implements DatagramSocket {
 
   private constructor(conn: Deno.DatagramConn, opts: UdpBindOptions) {
     this.#conn = conn;
-    this.#recvBuf = new Uint8Array(opts.receiveBufferSize ?? 65536);
+    this.#recvDepth = Math.max(1, Math.min(8, opts.receiveDepth ?? 2));
+    const size = opts.receiveBufferSize ?? 65536;
+    // One buffer per outstanding receive plus the one the caller holds.
+    for (let i = 0; i <= this.#recvDepth; i++) this.#recvFree.push(new Uint8Array(size));
     this.#maxInFlight = opts.maxInFlight ?? 64;
     const a = conn.addr as Deno.NetAddr;
     this.localAddr = { hostname: a.hostname, port: a.port };
@@ -143,28 +166,67 @@ export class DenoUdpSocket implements DatagramSocket {
     return new DenoUdpSocket(conn, opts);
   }
 
-  /** Waits for the next datagram (bytes alias the reused receive buffer). */
+  /** Starts one receive into `buf`; its completion lands in the ready queue. */
+  #issue(buf: Uint8Array): void {
+    this.#recvOutstanding++;
+    this.#conn.receive(buf).then(
+      (r) => this.#recvDone({ buf, data: r[0], addr: r[1] }),
+      (err) => this.#recvDone({ buf, err }),
+    );
+  }
+
+  #recvDone(d: RecvDone): void {
+    this.#recvOutstanding--;
+    this.#recvReady.push(d);
+    const w = this.#recvWake;
+    if (w) {
+      this.#recvWake = null;
+      w();
+    }
+  }
+
+  /**
+   * Waits for the next datagram, in completion order. The bytes alias one of
+   * the receive buffers and stay valid until the next call.
+   */
   async receive(): Promise<[Uint8Array, UdpAddr] | null> {
-    if (this.#closed) return null;
-    let r: [Uint8Array, Deno.Addr];
-    try {
-      r = await this.#conn.receive(this.#recvBuf);
-    } catch (e) {
+    // The previous call's buffer is free again (the caller is done with it).
+    if (this.#recvHeld) {
+      this.#recvFree.push(this.#recvHeld);
+      this.#recvHeld = null;
+    }
+    for (;;) {
       if (this.#closed) return null;
-      // Transient errors (e.g. ECONNREFUSED surfaced on receive) do not end the socket.
-      if (e instanceof Deno.errors.ConnectionRefused || e instanceof Deno.errors.ConnectionReset) {
-        return this.receive();
+      while (this.#recvOutstanding < this.#recvDepth && this.#recvFree.length > 0) {
+        this.#issue(this.#recvFree.pop()!);
       }
-      throw e;
+      const d = this.#recvReady.shift();
+      if (!d) {
+        await new Promise<void>((r) => this.#recvWake = r);
+        continue;
+      }
+      if (d.err !== undefined) {
+        this.#recvFree.push(d.buf);
+        if (this.#closed) return null;
+        // Transient errors (e.g. ECONNREFUSED surfaced on receive) do not end the socket.
+        const e = d.err;
+        if (
+          e instanceof Deno.errors.ConnectionRefused || e instanceof Deno.errors.ConnectionReset
+        ) {
+          continue;
+        }
+        throw e;
+      }
+      this.#recvHeld = d.buf;
+      const raw = d.addr as Deno.NetAddr;
+      // Reuse the address object while the peer stays the same (the core keys on it).
+      const last = this.#lastRaw as Deno.NetAddr | undefined;
+      if (!last || last.port !== raw.port || last.hostname !== raw.hostname) {
+        this.#lastRaw = raw;
+        this.#lastAddr = { hostname: unmapV4(raw.hostname), port: raw.port };
+      }
+      return [d.data!, this.#lastAddr];
     }
-    const raw = r[1] as Deno.NetAddr;
-    // Reuse the address object while the peer stays the same (the core keys on it).
-    const last = this.#lastRaw as Deno.NetAddr | undefined;
-    if (!last || last.port !== raw.port || last.hostname !== raw.hostname) {
-      this.#lastRaw = raw;
-      this.#lastAddr = { hostname: unmapV4(raw.hostname), port: raw.port };
-    }
-    return [r[0], this.#lastAddr];
   }
 
   /** True when a send slot is free. */
@@ -228,5 +290,8 @@ export class DenoUdpSocket implements DatagramSocket {
     }
     for (const fn of this.#drainWaiters) fn();
     this.#drainWaiters = [];
+    const w = this.#recvWake;
+    this.#recvWake = null;
+    w?.();
   }
 }
