@@ -131,7 +131,9 @@ export class LocalCids {
     const e: CidEntry = {
       seq: this.#nextSeq++,
       cid,
-      resetToken: cid.length > 0 ? statelessResetToken(this.#resetKey, cid) : undefined,
+      // The token is derived again when needed ({@link LocalCids.tokenFor}):
+      // an idle connection should not keep one per issued ID.
+      resetToken: undefined,
     };
     this.active.set(e.seq, e);
     this.routing?.onIssued(cid);
@@ -153,12 +155,17 @@ export class LocalCids {
     // RFC 9000 §5.1.1: a zero-length ID cannot be changed, so nothing to issue.
     if (this.cidLength === 0) return;
     const want = Math.min(this.#peerLimit, this.maxIssued);
-    while (this.active.size < want) {
-      const cid = this.newCid();
+    const need = want - this.active.size;
+    if (need <= 0) return;
+    // One buffer for the IDs issued together: they live as long as the
+    // connection, and each ArrayBuffer costs ~100 bytes of heap.
+    const pool = this.#random(this.cidLength * need).slice();
+    for (let i = 0; i < need; i++) {
+      const cid = pool.subarray(i * this.cidLength, (i + 1) * this.cidLength);
       const e: CidEntry = {
         seq: this.#nextSeq++,
         cid,
-        resetToken: statelessResetToken(this.#resetKey, cid),
+        resetToken: undefined, // Derived when sent (takeToSend).
       };
       this.active.set(e.seq, e);
       this.routing?.onIssued(cid);
@@ -166,12 +173,15 @@ export class LocalCids {
     }
   }
 
-  /** Returns and clears the NEW_CONNECTION_ID frames to send (still-active only). */
+  /**
+   * Returns and clears the NEW_CONNECTION_ID frames to send (still-active
+   * only), each with its stateless reset token (RFC 9000 §10.3.2).
+   */
   takeToSend(): CidEntry[] {
     const out: CidEntry[] = [];
     for (const s of this.#toSend) {
       const e = this.active.get(s);
-      if (e) out.push(e);
+      if (e) out.push({ seq: e.seq, cid: e.cid, resetToken: this.#token(e.cid) });
     }
     this.#toSend = [];
     return out;
@@ -223,7 +233,15 @@ export class LocalCids {
 
   /** Stateless reset token of the handshake CID (server's transport parameter). */
   tokenFor(seq: number): Uint8Array | undefined {
-    return this.active.get(seq)?.resetToken;
+    const e = this.active.get(seq);
+    return e && e.cid.length > 0 ? this.#token(e.cid) : undefined;
+  }
+
+  // RFC 9000 §10.3.2: the token is a function of a static key and the ID, so
+  // it is recomputed (an HMAC, only when a frame or parameter carries it)
+  // rather than stored per issued ID.
+  #token(cid: Uint8Array): Uint8Array {
+    return statelessResetToken(this.#resetKey, cid);
   }
 
   /** Unroutes every active ID (the connection is gone). */
@@ -333,7 +351,16 @@ export class PeerCids {
           );
         }
       }
-      this.spare.set(seq, { seq, cid, resetToken });
+      // One buffer for ID and token: each spare ID is kept for the
+      // connection's lifetime, and every ArrayBuffer costs ~100 bytes of heap.
+      const both = new Uint8Array(cid.length + resetToken.length);
+      both.set(cid);
+      both.set(resetToken, cid.length);
+      this.spare.set(seq, {
+        seq,
+        cid: both.subarray(0, cid.length),
+        resetToken: both.subarray(cid.length),
+      });
     } else if (seq < this.#retirePriorTo) {
       // RFC 9000 §19.15: retire an ID that arrives already retired.
       this.#queueRetire(seq);
