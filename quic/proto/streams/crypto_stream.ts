@@ -46,8 +46,12 @@ export interface CryptoStreamOptions {
  * ```
  */
 export class CryptoStream {
-  readonly #recv: Assembler;
-  readonly #send = new SendBuffer();
+  // Both are dropped on discard (RFC 9001 §4.9): a connection keeps its
+  // Initial and Handshake spaces for its lifetime, so discarded buffers must
+  // not stay allocated on every idle connection.
+  #recv: Assembler | undefined;
+  #send: SendBuffer | undefined = new SendBuffer();
+  #discardedReadOffset = 0;
 
   /**
    * Creates an empty CRYPTO stream.
@@ -80,7 +84,8 @@ export class CryptoStream {
    * ```
    */
   onCryptoFrame(offset: number, data: Uint8Array): void {
-    this.#recv.insert(offset, data);
+    // Data for discarded keys cannot arrive (the packets are undecryptable).
+    this.#recv?.insert(offset, data);
   }
 
   /**
@@ -94,6 +99,7 @@ export class CryptoStream {
    * ```
    */
   read(): Uint8Array | null {
+    if (!this.#recv) return null;
     const n = this.#recv.readableBytes;
     if (n === 0) return null;
     const out = new Uint8Array(n);
@@ -111,7 +117,7 @@ export class CryptoStream {
    * ```
    */
   get readOffset(): number {
-    return this.#recv.readOffset;
+    return this.#recv ? this.#recv.readOffset : this.#discardedReadOffset;
   }
 
   /**
@@ -126,7 +132,7 @@ export class CryptoStream {
    * ```
    */
   write(data: Uint8Array): void {
-    this.#send.write(data);
+    this.#send?.write(data);
   }
 
   /**
@@ -139,7 +145,7 @@ export class CryptoStream {
    * ```
    */
   hasPending(): boolean {
-    return this.#send.hasPending();
+    return this.#send ? this.#send.hasPending() : false;
   }
 
   /**
@@ -152,7 +158,7 @@ export class CryptoStream {
    * ```
    */
   nextOffset(): number {
-    return this.#send.nextOffset();
+    return this.#send ? this.#send.nextOffset() : -1;
   }
 
   /**
@@ -172,6 +178,7 @@ export class CryptoStream {
     dst: Uint8Array,
     dstOffset: number,
   ): Omit<EmitResult, "fin"> | null {
+    if (!this.#send) return null;
     const r = this.#send.emit(maxBytes, dst, dstOffset);
     return r === null ? null : { offset: r.offset, length: r.length };
   }
@@ -190,7 +197,7 @@ export class CryptoStream {
    * ```
    */
   onAck(offset: number, length: number): void {
-    this.#send.onAck(offset, length, false);
+    this.#send?.onAck(offset, length, false);
   }
 
   /**
@@ -208,7 +215,7 @@ export class CryptoStream {
    * ```
    */
   onLost(offset: number, length: number): void {
-    this.#send.onLost(offset, length, false);
+    this.#send?.onLost(offset, length, false);
   }
 
   /**
@@ -221,7 +228,7 @@ export class CryptoStream {
    * ```
    */
   get allAcked(): boolean {
-    return this.#send.ackedOffset === this.#send.writeOffset;
+    return !this.#send || this.#send.ackedOffset === this.#send.writeOffset;
   }
 
   /**
@@ -237,7 +244,11 @@ export class CryptoStream {
    * ```
    */
   discard(): void {
-    this.#send.discard();
-    this.#recv.discard();
+    if (this.#recv) {
+      this.#recv.discard();
+      this.#discardedReadOffset = this.#recv.readOffset;
+    }
+    this.#send = undefined;
+    this.#recv = undefined;
   }
 }

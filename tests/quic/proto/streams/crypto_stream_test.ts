@@ -82,3 +82,25 @@ Deno.test("crypto stream: discard drops both directions", () => {
   assert.equal(c.nextOffset(), -1);
   assert.equal(c.read(), null);
 });
+
+Deno.test("crypto stream: after discard it reads as empty and ignores late calls", () => {
+  const c = new CryptoStream();
+  c.onCryptoFrame(0, new Uint8Array(30));
+  assert.equal(c.read()?.length, 30);
+  c.onCryptoFrame(50, new Uint8Array(10)); // Out of order: buffered past offset 30.
+  c.write(new Uint8Array(40));
+  c.discard();
+  // RFC 9001 §4.9: the read offset moves past everything received.
+  assert.equal(c.readOffset, 60);
+  assert.equal(c.allAcked, true);
+  assert.equal(c.emit(100, new Uint8Array(100), 0), null);
+  // Late frames, writes, ACKs and losses for discarded keys change nothing.
+  c.onCryptoFrame(60, new Uint8Array(5));
+  c.write(new Uint8Array(5));
+  c.onAck(0, 40);
+  c.onLost(0, 40);
+  assert.equal(c.read(), null);
+  assert.equal(c.hasPending(), false);
+  assert.equal(c.nextOffset(), -1);
+  assert.equal(c.readOffset, 60);
+});
