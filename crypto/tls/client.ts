@@ -47,8 +47,8 @@ import {
   SIGNATURE_ALGORITHMS_CERT,
   signatureSchemesForKey,
   SUPPORTED_SIGNATURE_SCHEMES,
-  verifySignature,
 } from "./signature.ts";
+import { verifySignatureCached } from "./p256_verify.ts";
 import { Transcript } from "./transcript.ts";
 import {
   EncryptionLevel,
@@ -482,7 +482,7 @@ export class TlsClient extends HandshakeEndpoint {
       msg.body,
       this.#transcript.hash(this.#hash),
       this.#leafSpki!,
-      this.#o.signatureVerifier ?? verifySignature,
+      this.#o.signatureVerifier ?? verifySignatureCached,
     );
     this.#transcript.add(msg.raw);
     this.#state = State.WaitFinished;
