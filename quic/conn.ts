@@ -80,7 +80,11 @@ export class QuicConn implements StreamHost {
   readonly #streams = new Map<number, StreamState>();
   readonly #handshake = deferred<void>();
   readonly #closed = deferred<QuicCloseInfo>();
-  readonly #ticket = deferred<SessionTicket>();
+  // Created on first use of `sessionTicket` (servers never use it): a
+  // deferred plus its catch handler is ~400 bytes on every idle connection.
+  #ticket: ReturnType<typeof deferred<SessionTicket>> | undefined;
+  #ticketValue: SessionTicket | undefined;
+  #ticketError: QuicConnectionError | undefined;
   #ticketReceived = false;
   #closeInfo: QuicCloseInfo | undefined;
   #closedByPeer: boolean | undefined;
@@ -119,7 +123,6 @@ export class QuicConn implements StreamHost {
     this.#core = core;
     this.#handshake.p.catch(() => {});
     this.#closed.p.catch(() => {});
-    this.#ticket.p.catch(() => {});
     this.#incomingBidi = new ReadableStream<QuicBidirectionalStream>({
       start: (c) => {
         this.#bidiCtl = c;
@@ -172,6 +175,13 @@ export class QuicConn implements StreamHost {
    * for early data). Rejects if the connection closes before one arrives.
    */
   get sessionTicket(): Promise<SessionTicket> {
+    if (!this.#ticket) {
+      const d = deferred<SessionTicket>();
+      d.p.catch(() => {});
+      if (this.#ticketReceived) d.resolve(this.#ticketValue!);
+      else if (this.#ticketError) d.reject(this.#ticketError);
+      this.#ticket = d;
+    }
     return this.#ticket.p;
   }
 
@@ -505,15 +515,23 @@ export class QuicConn implements StreamHost {
         break;
       }
       case "sessionTicket":
-        this.#ticketReceived = true;
-        this.#ticket.resolve(e.ticket as SessionTicket);
+        if (!this.#ticketReceived) {
+          this.#ticketReceived = true;
+          this.#ticketValue = e.ticket as SessionTicket;
+          this.#ticket?.resolve(this.#ticketValue);
+        }
         this.onSessionTicket?.(e.ticket as SessionTicket);
         break;
       case "connectionClosed":
-        if (!this.#ticketReceived) {
-          this.#ticket.reject(
-            new QuicConnectionError(e.code, e.reason, e.isApplication, e.byPeer, e.kind),
+        if (!this.#ticketReceived && !this.#ticketError) {
+          this.#ticketError = new QuicConnectionError(
+            e.code,
+            e.reason,
+            e.isApplication,
+            e.byPeer,
+            e.kind,
           );
+          this.#ticket?.reject(this.#ticketError);
         }
         this.#onClosed(e);
         break;
