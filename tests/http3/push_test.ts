@@ -15,19 +15,8 @@ import {
   serve,
 } from "../../http3/mod.ts";
 
+import { pattern } from "../support/bytes.ts";
 const dev = generateDevCertificate();
-
-function pattern(n: number, seed: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 async function withServer(
   handler: H3Handler,

@@ -8,19 +8,8 @@ import assert from "node:assert/strict";
 import { generateDevCertificate } from "../../crypto/dev_cert.ts";
 import { H3Client, type H3Handler, type H3Server, serve, staticFiles } from "../../http3/mod.ts";
 
+import { pattern } from "../support/bytes.ts";
 const dev = generateDevCertificate();
-
-function pattern(n: number, seed: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 async function withServer(
   handler: H3Handler,

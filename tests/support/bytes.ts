@@ -6,7 +6,7 @@
  */
 
 /** Deterministic payload of `n` bytes (xorshift32 from `seed`), for byte-exact comparisons. */
-export function pattern(n: number, seed: number): Uint8Array {
+export function pattern(n: number, seed: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
