@@ -53,6 +53,7 @@ export type {
   Connection,
   ConnectionEvent,
   ConnectionStats,
+  ConnStats,
   QuicAcceptOptions,
   QuicBidirectionalStream,
   QuicCloseInfo,

@@ -23,6 +23,7 @@ export * from "./proto/config.ts";
 export * from "./proto/events.ts";
 export * from "./proto/endpoint.ts";
 export * from "./proto/connection.ts";
+export type { ConnStats } from "./proto/conn_state.ts";
 export * from "./proto/stateless_reset.ts";
 export * from "./proto/address_token.ts";
 export * from "./proto/cid.ts";

@@ -52,7 +52,16 @@ export const ConnPhase = {
   CLOSED: 4,
 } as const;
 
-/** Counters reported by `Connection.getStats()`. */
+/**
+ * Counters reported by `Connection.getStats()` (the counters part of `ConnectionStats`).
+ *
+ * @example
+ * ```ts
+ * import type { ConnStats } from "@gquic/core/quic";
+ * const lossRate = (s: ConnStats) => s.packetsLost / Math.max(1, s.packetsSent);
+ * console.log(typeof lossRate);
+ * ```
+ */
 export interface ConnStats {
   /** Packets sent. */
   packetsSent: number;

@@ -6,7 +6,7 @@
  * drains {@link ConnectionEvent}s.
  * @module
  */
-import { type ConnCore, ConnPhase } from "./conn_state.ts";
+import { type ConnCore, ConnPhase, type ConnStats } from "./conn_state.ts";
 import type { SocketAddr } from "./config.ts";
 import { bindCore, wakeConn } from "./conn_internal.ts";
 import type { ConnectionEvent } from "./events.ts";
@@ -60,27 +60,7 @@ export interface StreamReadResult {
  * console.log(typeof f);
  * ```
  */
-export interface ConnectionStats {
-  /** Packets sent. */
-  packetsSent: number;
-  /** Packets received and processed. */
-  packetsReceived: number;
-  /** Packets declared lost. */
-  packetsLost: number;
-  /** Datagrams sent. */
-  datagramsSent: number;
-  /** Bytes sent in UDP payloads. */
-  bytesSent: number;
-  /** Bytes received in UDP payloads. */
-  bytesReceived: number;
-  /** Packets dropped (undecryptable, duplicate, no keys). */
-  packetsDropped: number;
-  /** PTO expirations. */
-  ptoCount: number;
-  /** Key updates (initiated or answered). */
-  keyUpdates: number;
-  /** Stream bytes retransmitted. */
-  streamBytesRetransmitted: number;
+export interface ConnectionStats extends ConnStats {
   /** smoothed_rtt (ms). */
   smoothedRtt: number;
   /** min_rtt (ms). */
